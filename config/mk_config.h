@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Build-time defaults of mkalloc, the way DPDK keeps its defaults in rte_config.h.
+ *
+ * Every number a library would otherwise hard-code lives here, with the reason for its value.
+ * A run-time configuration (struct fields, the JSON config) overrides these where it can.
+ */
+#ifndef MK_CONFIG_H
+#define MK_CONFIG_H
+
+/* --- lib/offset ------------------------------------------------------------------------- */
+
+/** Initial node pool: size / this, clamped to [MK_OFFSET_INIT_NODES_MIN, ..._MAX] (the seed's). */
+#define MK_OFFSET_INIT_NODES_DIV	4096
+#define MK_OFFSET_INIT_NODES_MIN	(1u << 10)
+#define MK_OFFSET_INIT_NODES_MAX	(64u << 10)
+/** Node pool growth limit: size / this, clamped to [..._MIN, ..._MAX] (the seed's). */
+#define MK_OFFSET_MAX_NODES_DIV		1024
+#define MK_OFFSET_MAX_NODES_MIN		(1u << 20)
+#define MK_OFFSET_MAX_NODES_MAX		(64u << 20)
+/**
+ * Free regions of the request's own bin looked at before a larger bin is taken. The own bin
+ * holds the tightest fits but also regions that are too small; a short look keeps alloc O(1).
+ */
+#ifndef MK_OFFSET_BIN_SCAN
+#define MK_OFFSET_BIN_SCAN		8
+#endif
+
+/* --- lib/slab --------------------------------------------------------------------------- */
+
+/** CacheLib's slab size, 4 MiB. */
+#define MK_SLAB_SIZE			(1u << 22)
+/** CacheLib's generateAllocSizes defaults: growth factor and smallest class. */
+#define MK_SLAB_FACTOR			1.25
+#define MK_SLAB_MIN_CLASS		72
+/** Mooncake's kMinSliceSize: every request is padded to at least this. */
+#define MK_SLAB_MIN_SLICE		64
+
+#endif /* MK_CONFIG_H */

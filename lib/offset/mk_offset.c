@@ -1,0 +1,764 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The offset allocator: bins of free regions over 64-bit sizes, nodes in address order, a
+ * node pool outside the managed range. See mk_offset.h for the idea; this file is in the
+ * order of a request's life: mapping sizes to bins, the bins and their bitmaps, the node
+ * pool, the search, alloc, free, then the figures and the checker.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mk_config.h"
+#include "mk_offset.h"
+
+/*
+ * Bins: a size s >= 16 with top bit e maps to first level e - 3 and second level the 4 bits
+ * below the top bit; sizes 0..15 map one to one onto first level 0. So 16 bins per power of
+ * two, 61 first levels cover sizes up to 2^64 - 1, and every bin holds sizes within 1/16 of
+ * each other.
+ */
+#define SL_LOG2		4
+#define SL_COUNT	(1u << SL_LOG2)
+#define FL_COUNT	(64u - SL_LOG2 + 1)
+#define BIN_COUNT	(FL_COUNT * SL_COUNT)
+/* bin_find_from() answers "none" with a slot in [BIN_COUNT, BIN_SLOTS), whose head is NIL */
+#define BIN_SLOTS	(64u * SL_COUNT)
+
+/*
+ * Node 0 is a sentinel: "no node" in every link, never free, never handed out. The address
+ * list is a ring through it (its addr_next is the node at offset 0, its addr_prev the last
+ * one), and writes through a link that names it land harmlessly in it, so the list updates on
+ * the hot paths need no branch.
+ */
+#define NIL		0u
+
+/* A handle: node index, the node's generation, and the instance's tag. */
+#define HANDLE_IDX_BITS	28
+#define HANDLE_GEN_BITS	20
+#define HANDLE_IDX_MASK	((UINT64_C(1) << HANDLE_IDX_BITS) - 1)
+#define HANDLE_GEN_MASK	((UINT32_C(1) << HANDLE_GEN_BITS) - 1)
+#define HANDLE_TAG_SHIFT (HANDLE_IDX_BITS + HANDLE_GEN_BITS)
+
+enum node_state {
+	NODE_UNUSED = 0,	/* in the pool's unused stack */
+	NODE_FREE,		/* a free region, in its bin's list */
+	NODE_USED,		/* handed out */
+	NODE_SENTINEL,		/* node 0 */
+};
+
+struct node {
+	uint64_t offset;
+	uint64_t size;
+	uint32_t addr_prev;	/* neighbours in address order, free or used */
+	uint32_t addr_next;
+	uint32_t bin_prev;	/* FREE: the bin's list; UNUSED: bin_next links the stack */
+	uint32_t bin_next;
+	uint32_t gen;		/* bumped at every free, so stale handles stop matching */
+	uint16_t bin;		/* FREE: the bin it is in */
+	uint8_t state;		/* enum node_state */
+	uint8_t reserved;
+};
+
+struct mk_offset {
+	uint64_t capacity;
+	uint64_t total_free;
+	uint64_t free_regions;
+	uint64_t used_bytes;
+	uint64_t live;
+	uint64_t fallback_searches;
+
+	struct node *nodes;	/* [0] is the sentinel, then the pool */
+	uint32_t pool_size;	/* entries of nodes[], the sentinel included */
+	uint32_t max_nodes;	/* growth limit, the sentinel not included */
+	uint32_t unused;	/* top of the unused-node stack */
+	uint32_t unused_count;
+	uint16_t tag;
+
+	uint64_t fl_map;			/* bit fl: some bin of first level fl is non-empty */
+	uint16_t sl_map[64];			/* bit sl: bin fl * 16 + sl is non-empty */
+	uint32_t bin_head[BIN_SLOTS];		/* NIL when empty */
+	uint64_t bin_max[BIN_COUNT];		/* >= every size in the bin, 0 when empty */
+	uint8_t bin_stale[BIN_COUNT];		/* 1: bin_max may be above the true maximum */
+};
+
+/* --- sizes and bins ------------------------------------------------------------------- */
+
+static inline unsigned int
+bin_of(uint64_t size)
+{
+	unsigned int e;
+
+	if (size < SL_COUNT)
+		return (unsigned int)size;
+	e = 63u - (unsigned int)__builtin_clzll(size);
+	return (e - SL_LOG2 + 1) * SL_COUNT + (unsigned int)((size >> (e - SL_LOG2)) & (SL_COUNT - 1));
+}
+
+/* The smallest size that maps to bin b. */
+static inline uint64_t
+bin_min(unsigned int b)
+{
+	unsigned int fl = b / SL_COUNT, sl = b % SL_COUNT;
+
+	if (fl == 0)
+		return sl;
+	return (uint64_t)(SL_COUNT + sl) << (fl - 1);
+}
+
+/*
+ * The first non-empty bin at or above b (b <= BIN_COUNT), or a slot >= BIN_COUNT whose head
+ * is NIL. Written without branches: which bin holds a request is data, not a pattern that a
+ * branch predictor can learn.
+ */
+static inline unsigned int
+bin_find_from(const struct mk_offset *oa, unsigned int b)
+{
+	unsigned int fl = b / SL_COUNT, sl = b % SL_COUNT, fl_up;
+	uint32_t sl_bits = (uint32_t)oa->sl_map[fl] & (UINT32_MAX << sl);
+	uint64_t fl_bits = (oa->fl_map & (UINT64_MAX << (fl + 1))) | (UINT64_C(1) << 63);
+
+	fl_up = (unsigned int)__builtin_ctzll(fl_bits);	/* 63: none, and sl_map[63] is 0 */
+	fl = sl_bits != 0 ? fl : fl_up;
+	sl_bits = sl_bits != 0 ? sl_bits : oa->sl_map[fl];
+	return fl * SL_COUNT + (unsigned int)__builtin_ctz(sl_bits | 1u << (SL_COUNT - 1));
+}
+
+static inline void
+bin_insert(struct mk_offset *oa, uint32_t idx)
+{
+	struct node *n = &oa->nodes[idx];
+	unsigned int b = bin_of(n->size);
+	uint32_t head = oa->bin_head[b];
+	uint64_t max = oa->bin_max[b];
+
+	n->state = NODE_FREE;
+	n->bin = (uint16_t)b;
+	n->bin_prev = NIL;
+	n->bin_next = head;
+	oa->nodes[head].bin_prev = idx;
+	oa->bin_head[b] = idx;
+	/* above every other size of the bin, the new maximum is exact */
+	oa->bin_stale[b] = n->size > max ? 0 : oa->bin_stale[b];
+	oa->bin_max[b] = n->size > max ? n->size : max;
+	if (head == NIL) {
+		oa->sl_map[b / SL_COUNT] |= (uint16_t)(1u << (b % SL_COUNT));
+		oa->fl_map |= UINT64_C(1) << (b / SL_COUNT);
+	}
+	oa->total_free += n->size;
+	oa->free_regions++;
+}
+
+static inline void
+bin_remove(struct mk_offset *oa, uint32_t idx)
+{
+	struct node *n = &oa->nodes[idx];
+	unsigned int b = n->bin;
+	uint32_t prev = n->bin_prev, next = n->bin_next;
+
+	oa->nodes[prev].bin_next = next;
+	oa->nodes[next].bin_prev = prev;
+	oa->bin_head[b] = prev == NIL ? next : oa->bin_head[b];
+	oa->total_free -= n->size;
+	oa->free_regions--;
+
+	/* a bin that lost its largest region is stale; an emptied one drops its bits */
+	oa->bin_stale[b] |= n->size == oa->bin_max[b];
+	if (oa->bin_head[b] == NIL) {
+		oa->bin_max[b] = 0;
+		oa->bin_stale[b] = 0;
+		oa->sl_map[b / SL_COUNT] &= (uint16_t)~(1u << (b % SL_COUNT));
+		if (oa->sl_map[b / SL_COUNT] == 0)
+			oa->fl_map &= ~(UINT64_C(1) << (b / SL_COUNT));
+	}
+}
+
+/* --- the node pool -------------------------------------------------------------------- */
+
+static void
+pool_push_range(struct mk_offset *oa, uint32_t from, uint32_t to)
+{
+	uint32_t i;
+
+	/* pushed from the top down so that low indices are handed out first */
+	for (i = to; i > from; i--) {
+		struct node *n = &oa->nodes[i - 1];
+
+		n->state = NODE_UNUSED;
+		n->bin_next = oa->unused;
+		oa->unused = i - 1;
+	}
+	oa->unused_count += to - from;
+}
+
+/* Double the pool (up to max_nodes) until @p want unused nodes exist. */
+static int
+pool_grow(struct mk_offset *oa, uint32_t want)
+{
+	uint64_t nodes_now = oa->pool_size - 1, grown = nodes_now * 2;
+	struct node *nodes;
+
+	if (grown > oa->max_nodes)
+		grown = oa->max_nodes;
+	if (grown - nodes_now + oa->unused_count < want)
+		return -ENOSPC;
+	nodes = realloc(oa->nodes, (grown + 1) * sizeof(*nodes));
+	if (nodes == NULL)
+		return -ENOSPC;
+	memset(&nodes[oa->pool_size], 0, (grown - nodes_now) * sizeof(*nodes));
+	oa->nodes = nodes;
+	pool_push_range(oa, oa->pool_size, (uint32_t)grown + 1);
+	oa->pool_size = (uint32_t)grown + 1;
+	return 0;
+}
+
+static inline int
+pool_reserve(struct mk_offset *oa, uint32_t want)
+{
+	return oa->unused_count >= want ? 0 : pool_grow(oa, want);
+}
+
+static inline uint32_t
+pool_take(struct mk_offset *oa)
+{
+	uint32_t idx = oa->unused;
+
+	oa->unused = oa->nodes[idx].bin_next;
+	oa->unused_count--;
+	return idx;
+}
+
+static inline void
+pool_give(struct mk_offset *oa, uint32_t idx)
+{
+	struct node *n = &oa->nodes[idx];
+
+	n->state = NODE_UNUSED;
+	n->bin_next = oa->unused;
+	oa->unused = idx;
+	oa->unused_count++;
+}
+
+/* --- creation ------------------------------------------------------------------------- */
+
+static uint32_t
+clamp_nodes(uint64_t v, uint32_t lo, uint32_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : (uint32_t)v;
+}
+
+static uint16_t
+next_tag(void)
+{
+	static atomic_uint counter;
+	unsigned int c = atomic_fetch_add(&counter, 1);
+
+	/* consecutive instances always differ; the pid spreads them across processes */
+	return (uint16_t)((c + (unsigned int)getpid() * 40503u) & 0xffff);
+}
+
+struct mk_offset *
+mk_offset_create(const struct mk_offset_conf *conf)
+{
+	struct mk_offset *oa;
+	uint32_t init_nodes, max_nodes, first;
+
+	if (conf == NULL || conf->size == 0 || conf->size > MK_OFFSET_SIZE_MAX ||
+	    conf->max_nodes > MK_OFFSET_NODES_LIMIT ||
+	    (conf->max_nodes != 0 && conf->init_nodes > conf->max_nodes)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	max_nodes = conf->max_nodes != 0 ? conf->max_nodes :
+		clamp_nodes(conf->size / MK_OFFSET_MAX_NODES_DIV, MK_OFFSET_MAX_NODES_MIN,
+			MK_OFFSET_MAX_NODES_MAX);
+	init_nodes = conf->init_nodes != 0 ? conf->init_nodes :
+		clamp_nodes(conf->size / MK_OFFSET_INIT_NODES_DIV, MK_OFFSET_INIT_NODES_MIN,
+			MK_OFFSET_INIT_NODES_MAX);
+	if (conf->init_nodes == 0 && init_nodes > max_nodes)
+		init_nodes = max_nodes;
+	if (init_nodes > max_nodes) {
+		errno = EINVAL;
+		return NULL;
+	}
+
+	oa = calloc(1, sizeof(*oa));
+	if (oa == NULL)
+		return NULL;
+	oa->nodes = calloc((size_t)init_nodes + 1, sizeof(*oa->nodes));
+	if (oa->nodes == NULL) {
+		free(oa);
+		errno = ENOMEM;
+		return NULL;
+	}
+	oa->capacity = conf->size;
+	oa->max_nodes = max_nodes;
+	oa->pool_size = init_nodes + 1;
+	oa->unused = NIL;
+	oa->tag = next_tag();
+	oa->nodes[NIL].state = NODE_SENTINEL;
+	pool_push_range(oa, 1, oa->pool_size);
+
+	first = pool_take(oa);
+	oa->nodes[first] = (struct node){ .offset = 0, .size = conf->size };
+	oa->nodes[NIL].addr_next = oa->nodes[NIL].addr_prev = first;
+	bin_insert(oa, first);
+	return oa;
+}
+
+void
+mk_offset_destroy(struct mk_offset *oa)
+{
+	if (oa == NULL)
+		return;
+	free(oa->nodes);
+	free(oa);
+}
+
+/* --- the search ----------------------------------------------------------------------- */
+
+/* Bytes from a region's start to the first @p mask-aligned byte (mask = align - 1). */
+static inline uint64_t
+align_pad(uint64_t offset, uint64_t mask)
+{
+	return ((offset + mask) & ~mask) - offset;
+}
+
+static inline bool
+region_fits(const struct node *n, uint64_t size, uint64_t mask)
+{
+	uint64_t pad = align_pad(n->offset, mask);
+
+	return n->size >= size && n->size - size >= pad;
+}
+
+/* First fit among the first @p limit regions of bin b; NIL when none. */
+static inline uint32_t
+bin_first_fit(const struct mk_offset *oa, unsigned int b, uint64_t size, uint64_t mask,
+	unsigned int limit)
+{
+	uint32_t idx = oa->bin_head[b];
+
+	if (oa->bin_max[b] < size)
+		return NIL;
+	for (; idx != NIL && limit > 0; limit--) {
+		const struct node *n = &oa->nodes[idx];
+
+		if (region_fits(n, size, mask))
+			return idx;
+		idx = n->bin_next;
+	}
+	return NIL;
+}
+
+/*
+ * The exact answer when the O(1) search found nothing: the smallest region in bins
+ * [from, to] that holds the request with its alignment. Bins above @p to hold only regions
+ * that fit for sure and were found empty. Walking a bin whole also makes its maximum exact
+ * again, so a request that keeps failing costs O(1) the next time.
+ */
+static uint32_t
+search_exact(struct mk_offset *oa, unsigned int from, unsigned int to, uint64_t size,
+	uint64_t mask)
+{
+	uint32_t best = NIL;
+	unsigned int b;
+
+	oa->fallback_searches++;
+	for (b = bin_find_from(oa, from); b <= to && b < BIN_COUNT; b = bin_find_from(oa, b + 1)) {
+		uint64_t max = 0;
+		uint32_t idx;
+
+		if (oa->bin_max[b] < size)
+			continue;
+		for (idx = oa->bin_head[b]; idx != NIL; idx = oa->nodes[idx].bin_next) {
+			const struct node *n = &oa->nodes[idx];
+
+			if (n->size > max)
+				max = n->size;
+			if (region_fits(n, size, mask) &&
+			    (best == NIL || n->size < oa->nodes[best].size))
+				best = idx;
+		}
+		oa->bin_max[b] = max;
+		oa->bin_stale[b] = 0;
+	}
+	return best;
+}
+
+/*
+ * Where a request goes. Without alignment: the newest region of its own bin if it holds the
+ * request (the tightest fit at hand; the sentinel's size 0 never holds one), else the head of
+ * the smallest larger bin, chosen without a branch; else the exact walk of the own bin. With
+ * an alignment: the first few regions of the own bin, the head of the smallest larger bin if
+ * it holds the request once aligned, the head of the smallest bin that holds
+ * size + align - 1 for sure, else the exact walk.
+ */
+static inline uint32_t
+search(struct mk_offset *oa, uint64_t size, uint64_t mask)
+{
+	unsigned int own = bin_of(size), sure, b;
+	uint32_t own_head = oa->bin_head[own];
+	uint32_t up_head = oa->bin_head[bin_find_from(oa, own + 1)];
+	uint32_t idx;
+
+	if (mask == 0) {
+		idx = oa->nodes[own_head].size >= size ? own_head : up_head;
+		return idx != NIL ? idx : search_exact(oa, own, own, size, 0);
+	}
+	idx = bin_first_fit(oa, own, size, mask, MK_OFFSET_BIN_SCAN);
+	if (idx != NIL)
+		return idx;
+	if (up_head != NIL && region_fits(&oa->nodes[up_head], size, mask))
+		return up_head;
+	sure = size + mask >= size ? bin_of(size + mask) : BIN_COUNT - 1;
+	b = bin_find_from(oa, sure + 1);
+	if (b < BIN_COUNT)
+		return oa->bin_head[b];
+	return search_exact(oa, own, sure, size, mask);
+}
+
+/* --- alloc and free ------------------------------------------------------------------- */
+
+static inline uint64_t
+make_handle(const struct mk_offset *oa, uint32_t idx)
+{
+	return (uint64_t)idx | (uint64_t)oa->nodes[idx].gen << HANDLE_IDX_BITS |
+		(uint64_t)oa->tag << HANDLE_TAG_SHIFT;
+}
+
+/* Put a new node for [offset, offset + size) after @p prev in address order. */
+static inline uint32_t
+node_insert_after(struct mk_offset *oa, uint32_t prev, uint64_t offset, uint64_t size)
+{
+	uint32_t idx = pool_take(oa);
+	struct node *n = &oa->nodes[idx];
+	struct node *p = &oa->nodes[prev];
+
+	n->offset = offset;
+	n->size = size;
+	n->addr_prev = prev;
+	n->addr_next = p->addr_next;
+	oa->nodes[p->addr_next].addr_prev = idx;
+	p->addr_next = idx;
+	return idx;
+}
+
+int
+mk_offset_alloc(struct mk_offset *oa, uint64_t size, uint64_t align, struct mk_offset_alloc *out)
+{
+	uint64_t mask, pad, tail;
+	uint32_t idx, used;
+	struct node *n;
+	int rc;
+
+	if (oa == NULL || out == NULL || size == 0 || align > MK_OFFSET_ALIGN_MAX ||
+	    (align & (align - 1)) != 0)
+		return -EINVAL;
+	mask = align > 1 ? align - 1 : 0;
+	if (size > oa->total_free)
+		return -ENOMEM;
+
+	idx = search(oa, size, mask);
+	if (idx == NIL)
+		return -ENOMEM;
+	pad = align_pad(oa->nodes[idx].offset, mask);
+	tail = oa->nodes[idx].size - pad - size;
+	/* every node a split needs is reserved first, so a failure changes nothing */
+	rc = pool_reserve(oa, (pad != 0) + (tail != 0));
+	if (rc != 0)
+		return rc;
+
+	bin_remove(oa, idx);
+	n = &oa->nodes[idx];
+	used = idx;
+	if (pad != 0) {
+		/* the region's start stays free; the allocation is a new node after it */
+		n->size = pad;
+		used = node_insert_after(oa, idx, n->offset + pad, size);
+		bin_insert(oa, idx);
+	}
+	if (tail != 0) {
+		n = &oa->nodes[used];
+		n->size = size;
+		bin_insert(oa, node_insert_after(oa, used, n->offset + size, tail));
+	}
+	n = &oa->nodes[used];
+	n->size = size;
+	n->state = NODE_USED;
+	oa->used_bytes += size;
+	oa->live++;
+
+	out->offset = n->offset;
+	out->size = size;
+	out->handle = make_handle(oa, used);
+	return 0;
+}
+
+/* The node @p a names if it is a live allocation of @p oa, else NIL. */
+static uint32_t
+handle_node(const struct mk_offset *oa, const struct mk_offset_alloc *a)
+{
+	uint64_t idx = a->handle & HANDLE_IDX_MASK;
+	const struct node *n;
+
+	if ((a->handle >> HANDLE_TAG_SHIFT) != oa->tag || idx >= oa->pool_size)
+		return NIL;
+	n = &oa->nodes[idx];
+	if (n->state != NODE_USED || n->gen != ((a->handle >> HANDLE_IDX_BITS) & HANDLE_GEN_MASK) ||
+	    n->offset != a->offset || n->size != a->size)
+		return NIL;
+	return (uint32_t)idx;
+}
+
+/* Take node @p idx out of the address list and give it back to the pool. */
+static inline void
+node_drop(struct mk_offset *oa, uint32_t idx)
+{
+	struct node *n = &oa->nodes[idx];
+
+	oa->nodes[n->addr_prev].addr_next = n->addr_next;
+	oa->nodes[n->addr_next].addr_prev = n->addr_prev;
+	pool_give(oa, idx);
+}
+
+int
+mk_offset_free(struct mk_offset *oa, const struct mk_offset_alloc *a)
+{
+	uint32_t idx, prev, next;
+	struct node *n;
+
+	if (oa == NULL || a == NULL)
+		return -EINVAL;
+	idx = handle_node(oa, a);
+	if (idx == NIL)
+		return -EINVAL;
+	n = &oa->nodes[idx];
+	n->gen = (n->gen + 1) & HANDLE_GEN_MASK;
+	oa->used_bytes -= n->size;
+	oa->live--;
+
+	/* the freed node takes in its free neighbours */
+	prev = n->addr_prev;
+	if (oa->nodes[prev].state == NODE_FREE) {
+		n->offset = oa->nodes[prev].offset;
+		n->size += oa->nodes[prev].size;
+		bin_remove(oa, prev);
+		node_drop(oa, prev);
+	}
+	next = n->addr_next;
+	if (oa->nodes[next].state == NODE_FREE) {
+		n->size += oa->nodes[next].size;
+		bin_remove(oa, next);
+		node_drop(oa, next);
+	}
+	bin_insert(oa, idx);
+	return 0;
+}
+
+/* --- figures -------------------------------------------------------------------------- */
+
+static uint64_t
+largest_free(const struct mk_offset *oa)
+{
+	unsigned int fl, b;
+	uint64_t max = 0;
+	uint32_t idx;
+
+	if (oa->fl_map == 0)
+		return 0;
+	fl = 63u - (unsigned int)__builtin_clzll(oa->fl_map);
+	b = fl * SL_COUNT + 31u - (unsigned int)__builtin_clz(oa->sl_map[fl]);
+	if (!oa->bin_stale[b])
+		return oa->bin_max[b];
+	for (idx = oa->bin_head[b]; idx != NIL; idx = oa->nodes[idx].bin_next)
+		if (oa->nodes[idx].size > max)
+			max = oa->nodes[idx].size;
+	return max;
+}
+
+void
+mk_offset_report(const struct mk_offset *oa, struct mk_offset_report *r)
+{
+	r->total_free = oa->total_free;
+	r->largest_free = largest_free(oa);
+	r->free_regions = oa->free_regions;
+}
+
+void
+mk_offset_stats(const struct mk_offset *oa, struct mk_offset_stats *s)
+{
+	s->capacity = oa->capacity;
+	s->used_bytes = oa->used_bytes;
+	s->live = oa->live;
+	s->nodes = oa->pool_size - 1;
+	s->max_nodes = oa->max_nodes;
+	s->node_bytes = sizeof(struct node);
+	s->meta_bytes = sizeof(*oa) + (uint64_t)oa->pool_size * sizeof(struct node);
+	s->fallback_searches = oa->fallback_searches;
+}
+
+uint64_t
+mk_offset_walk(const struct mk_offset *oa, int (*fn)(const struct mk_offset_alloc *a, void *arg),
+	void *arg)
+{
+	uint64_t visited = 0;
+	uint32_t idx;
+
+	for (idx = oa->nodes[NIL].addr_next; idx != NIL; idx = oa->nodes[idx].addr_next) {
+		const struct node *n = &oa->nodes[idx];
+		struct mk_offset_alloc a;
+
+		if (n->state != NODE_USED)
+			continue;
+		a.offset = n->offset;
+		a.size = n->size;
+		a.handle = make_handle(oa, idx);
+		visited++;
+		if (fn(&a, arg) != 0)
+			break;
+	}
+	return visited;
+}
+
+/* --- the checker ---------------------------------------------------------------------- */
+
+#define CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "mk_offset_check: " __VA_ARGS__);	\
+		fputc('\n', stderr);					\
+		return -EFAULT;						\
+	}								\
+} while (0)
+
+static int
+check_address_list(const struct mk_offset *oa, uint64_t *free_count, uint64_t *used_count)
+{
+	uint64_t end = 0, free_bytes = 0, used_bytes = 0, steps = 0;
+	uint32_t idx, prev = NIL;
+	bool prev_free = false;
+
+	*free_count = *used_count = 0;
+	CHECK(oa->nodes[NIL].state == NODE_SENTINEL && oa->nodes[NIL].size == 0,
+		"node 0 is not the sentinel");
+	for (idx = oa->nodes[NIL].addr_next; idx != NIL; prev = idx, idx = oa->nodes[idx].addr_next) {
+		const struct node *n = &oa->nodes[idx];
+
+		CHECK(idx < oa->pool_size, "address link to node %u out of the pool", idx);
+		CHECK(++steps < oa->pool_size, "address list has a cycle");
+		CHECK(n->addr_prev == prev, "node %u: addr_prev %u, expected %u", idx,
+			n->addr_prev, prev);
+		CHECK(n->state == NODE_FREE || n->state == NODE_USED,
+			"node %u in the address list is in state %u", idx, n->state);
+		CHECK(n->offset == end, "node %u starts at %" PRIu64 ", expected %" PRIu64, idx,
+			n->offset, end);
+		CHECK(n->size > 0 && n->size <= oa->capacity - end,
+			"node %u: size %" PRIu64 " at %" PRIu64 " runs past capacity", idx,
+			n->size, n->offset);
+		CHECK(n->gen <= HANDLE_GEN_MASK, "node %u: generation %u too wide", idx, n->gen);
+		if (n->state == NODE_FREE) {
+			CHECK(!prev_free, "free nodes %u and %u are adjacent, not merged", prev, idx);
+			free_bytes += n->size;
+			(*free_count)++;
+		} else {
+			used_bytes += n->size;
+			(*used_count)++;
+		}
+		prev_free = n->state == NODE_FREE;
+		end += n->size;
+	}
+	CHECK(oa->nodes[NIL].addr_prev == prev, "the sentinel's addr_prev is %u, the last node %u",
+		oa->nodes[NIL].addr_prev, prev);
+	CHECK(end == oa->capacity, "regions cover %" PRIu64 " of %" PRIu64 " bytes", end,
+		oa->capacity);
+	CHECK(free_bytes == oa->total_free, "free bytes %" PRIu64 ", total_free says %" PRIu64,
+		free_bytes, oa->total_free);
+	CHECK(*free_count == oa->free_regions, "%" PRIu64 " free regions, free_regions says %"
+		PRIu64, *free_count, oa->free_regions);
+	CHECK(used_bytes == oa->used_bytes, "used bytes %" PRIu64 ", used_bytes says %" PRIu64,
+		used_bytes, oa->used_bytes);
+	CHECK(*used_count == oa->live, "%" PRIu64 " used nodes, live says %" PRIu64,
+		*used_count, oa->live);
+	return 0;
+}
+
+static int
+check_bins(const struct mk_offset *oa)
+{
+	uint64_t in_bins = 0;
+	unsigned int b;
+
+	for (b = 0; b < BIN_COUNT; b++) {
+		unsigned int fl = b / SL_COUNT, sl = b % SL_COUNT;
+		bool bit = (oa->sl_map[fl] >> sl) & 1;
+		uint32_t idx, prev = NIL;
+		uint64_t max = 0;
+
+		CHECK(bit == (oa->bin_head[b] != NIL), "bin %u: bitmap bit %d, head %u", b, bit,
+			oa->bin_head[b]);
+		for (idx = oa->bin_head[b]; idx != NIL; prev = idx, idx = oa->nodes[idx].bin_next) {
+			const struct node *n = &oa->nodes[idx];
+
+			CHECK(idx < oa->pool_size, "bin %u links to node %u out of the pool", b, idx);
+			CHECK(++in_bins <= oa->free_regions, "bins hold more nodes than free regions");
+			CHECK(n->state == NODE_FREE, "node %u in bin %u is in state %u", idx, b,
+				n->state);
+			CHECK(bin_of(n->size) == b && n->bin == b,
+				"node %u of size %" PRIu64 " is in bin %u (says %u), not %u", idx,
+				n->size, b, n->bin, bin_of(n->size));
+			CHECK(n->size >= bin_min(b), "node %u below its bin's floor", idx);
+			CHECK(n->bin_prev == prev, "node %u: bin_prev %u, expected %u", idx,
+				n->bin_prev, prev);
+			if (n->size > max)
+				max = n->size;
+		}
+		CHECK(oa->bin_max[b] >= max, "bin %u: bin_max %" PRIu64 " below its largest %" PRIu64,
+			b, oa->bin_max[b], max);
+		CHECK(oa->bin_stale[b] <= 1, "bin %u: stale flag %u", b, oa->bin_stale[b]);
+		CHECK(oa->bin_stale[b] || oa->bin_max[b] == max,
+			"bin %u: bin_max %" PRIu64 " marked exact, largest is %" PRIu64, b,
+			oa->bin_max[b], max);
+	}
+	for (b = 0; b < FL_COUNT; b++)
+		CHECK(((oa->fl_map >> b) & 1) == (oa->sl_map[b] != 0),
+			"first level %u: bit and second level disagree", b);
+	CHECK((oa->fl_map >> FL_COUNT) == 0, "first-level bits beyond the last level");
+	CHECK(in_bins == oa->free_regions, "bins hold %" PRIu64 " nodes, free_regions %" PRIu64,
+		in_bins, oa->free_regions);
+	return 0;
+}
+
+int
+mk_offset_check(const struct mk_offset *oa)
+{
+	uint64_t free_count, used_count, unused = 0;
+	uint32_t idx;
+	int rc;
+
+	CHECK(oa != NULL, "NULL allocator");
+	CHECK(oa->pool_size - 1 <= oa->max_nodes && oa->max_nodes <= MK_OFFSET_NODES_LIMIT,
+		"pool of %u nodes, limit %u", oa->pool_size - 1, oa->max_nodes);
+	rc = check_address_list(oa, &free_count, &used_count);
+	if (rc != 0)
+		return rc;
+	rc = check_bins(oa);
+	if (rc != 0)
+		return rc;
+	for (idx = oa->unused; idx != NIL; idx = oa->nodes[idx].bin_next) {
+		CHECK(idx < oa->pool_size, "unused stack links to node %u out of the pool", idx);
+		CHECK(++unused <= oa->unused_count, "unused stack longer than its count");
+		CHECK(oa->nodes[idx].state == NODE_UNUSED, "node %u on the unused stack in state %u",
+			idx, oa->nodes[idx].state);
+	}
+	CHECK(unused == oa->unused_count, "unused stack holds %" PRIu64 ", count says %u", unused,
+		oa->unused_count);
+	CHECK(free_count + used_count + unused == oa->pool_size - 1,
+		"%" PRIu64 " free + %" PRIu64 " used + %" PRIu64 " unused != %u nodes", free_count,
+		used_count, unused, oa->pool_size - 1);
+	return 0;
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef MK_SLAB_PVT_H
+#define MK_SLAB_PVT_H
+
+/*
+ * Private to lib/slab: the layout of an instance, shared by mk_slab.c (the allocator) and
+ * mk_slab_check.c (its checker). The idea is in mk_slab.h.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mk_slab.h"
+
+
+/** End of a pool stack. */
+#define SLAB_NONE	UINT32_MAX
+/** Class of a slab in the pool, or block class of a slab without a block. */
+#define CLASS_NONE	UINT8_MAX
+/** Bits of a chunk's generation, in the handle and in its block. */
+#define GEN_BITS	8
+#define GEN_MASK	((UINT64_C(1) << GEN_BITS) - 1)
+/** A bitmap word: 64 bits, so a level up is a shift by 6. */
+#define WORD_SHIFT	6
+#define WORD_MASK	((UINT64_C(1) << WORD_SHIFT) - 1)
+/** Chunks per group: a group's freed bits and generations fill one 64-byte cache line. */
+#define GROUP_CHUNKS	56
+/** Levels of a hierarchical bitmap over 2^32 items (slabs; chunk groups are fewer). */
+#define HBM_LEVELS_MAX	6
+/** Mantissa bits of the size buckets: 16 buckets per power of two, 6.25 % wide each. */
+#define BUCKET_MANT	4
+
+_Static_assert(MK_SLAB_CLASS_MAX <= CLASS_NONE, "class ids are stored in a byte");
+_Static_assert((UINT64_C(1) << (WORD_SHIFT * HBM_LEVELS_MAX)) >= UINT64_C(1) << 32,
+	"a hierarchical bitmap covers every slab index");
+
+/*
+ * The shape of a hierarchical bitmap: a bit per item in level 0, and a bit in level l + 1 for
+ * each word of level l, set when that word is non-zero. The top level is one word, kept apart
+ * (in the slab header or the class), the others are consecutive runs of words.
+ */
+struct hbm_shape {
+	uint32_t levels;		/* levels, the top one included: 1 for up to 64 items */
+	uint64_t words;			/* words below the top */
+	uint64_t off[HBM_LEVELS_MAX];	/* word offset of each level below the top; off[0] = 0 */
+};
+
+/*
+ * The first level of a slab's freed-chunk bitmap, with the chunks' generations beside it: a
+ * free, and the alloc that takes the chunk back, each touch one cache line of the block.
+ */
+struct chunk_group {
+	uint64_t freed;			/* bit i: chunk i of the group is freed */
+	uint8_t gen[GROUP_CHUNKS];	/* generation of each chunk */
+};
+
+_Static_assert(sizeof(struct chunk_group) == 64, "a chunk group is one cache line");
+
+/*
+ * One per slab, in a table apart from the data. A slab in the pool is in one pool stack; a
+ * slab given to a class has its bit in the class's partial-slab bitmap while it has a free
+ * chunk.
+ */
+struct slab_hdr {
+	uint64_t top;		/* top word of the group bitmap */
+	struct chunk_group *block; /* groups, then the group bitmap; NULL when none */
+	uint32_t next;		/* pool stack */
+	uint32_t bump;		/* chunks at or above this were never handed out in this turn */
+	uint32_t live;		/* chunks handed out and not freed */
+	uint32_t gen_valid;	/* generations below this are set in the block */
+	uint8_t class_id;	/* CLASS_NONE while in the pool */
+	uint8_t block_class;	/* class the block is sized for, CLASS_NONE without one */
+	uint8_t epoch;		/* generations of this block start here... */
+	uint8_t gen_span;	/* ...and reach at most this far above it */
+};
+
+struct slab_class {
+	uint32_t size;		/* chunk bytes */
+	uint32_t lo;		/* smallest size served from this class */
+	uint32_t nchunks;	/* chunks per slab */
+	uint32_t cached;	/* head of the free slabs holding a block of this class */
+	uint32_t slabs;		/* slabs given to this class */
+	uint64_t ngroups;	/* chunk groups per slab */
+	struct hbm_shape groups; /* bitmap of the groups with a freed chunk */
+	uint64_t block_bytes;	/* block size, a multiple of the cache line */
+	uint64_t partial_top;	/* top level of the bitmap of slabs with a free chunk */
+	uint64_t live;		/* chunks handed out */
+	uint64_t used_bytes;	/* sizes asked for */
+};
+
+struct mk_slab {
+	struct slab_hdr *hdrs;
+	uint8_t *bucket;	/* size bucket -> smallest class that may hold it */
+	uint64_t *partial_words; /* the classes' partial-slab bitmaps below their top words */
+	struct hbm_shape slabs;	/* ...their shape */
+	uint64_t tag;		/* instance tag, the handle's bits from tag_shift up */
+	uint64_t tag_bits;	/* the tag in place in a handle */
+	unsigned chunk_bits;	/* handle: chunk index in [0, chunk_bits) */
+	unsigned gen_shift;	/* handle: slab index below, generation from here */
+	unsigned tag_shift;
+	unsigned slab_log2;
+	uint64_t chunk_mask;
+	uint64_t slab_mask;	/* after shifting right by chunk_bits */
+	uint32_t slab_size;
+	uint32_t min_slice;
+	uint32_t nslabs;
+	uint32_t free_slabs;
+	uint32_t clean;		/* head of the free slabs without a block */
+	unsigned nclasses;
+	unsigned nbuckets;
+	uint64_t capacity;
+	uint64_t unusable;
+	uint64_t cached_mask[2];	/* classes with a free slab holding their block */
+	uint64_t block_bytes;
+	uint64_t slab_grabs;
+	uint64_t slab_releases;
+	uint64_t block_allocs;
+	struct slab_class cls[];
+};
+
+static inline uint64_t
+bit(uint64_t i)
+{
+	return UINT64_C(1) << (i & WORD_MASK);
+}
+
+/* Word w of level l of a hierarchical bitmap. */
+static inline uint64_t
+hbm_word(const struct hbm_shape *sh, const uint64_t *words, uint64_t top, unsigned l, uint64_t w)
+{
+	return l + 1 == sh->levels ? top : words[sh->off[l] + w];
+}
+
+/* The group bitmap of a slab, after its groups. */
+static inline uint64_t *
+group_words(const struct slab_hdr *h, const struct slab_class *cls)
+{
+	return (uint64_t *)(h->block + cls->ngroups);
+}
+
+/* The partial-slab bitmap of class cid, below its top word. */
+static inline uint64_t *
+partial_words(const struct mk_slab *sa, unsigned cid)
+{
+	return sa->partial_words + (uint64_t)cid * sa->slabs.words;
+}
+
+static inline bool
+mask_test(const uint64_t *mask, unsigned id)
+{
+	return (mask[id >> WORD_SHIFT] & bit(id)) != 0;
+}
+
+/*
+ * Size buckets: a small float of size - 1 with BUCKET_MANT mantissa bits; exact below 32.
+ * Monotonic, so the smallest class that may hold a size is a table look-up, and at most the
+ * classes inside one 6.25 % wide bucket are stepped over after it.
+ */
+static inline unsigned
+bucket_of(uint64_t v)
+{
+	unsigned e;
+
+	if (v < (UINT64_C(2) << BUCKET_MANT))
+		return (unsigned)v;
+	e = 63 - (unsigned)__builtin_clzll(v);
+	return ((e - BUCKET_MANT + 1) << BUCKET_MANT) +
+		(unsigned)((v >> (e - BUCKET_MANT)) & ((1u << BUCKET_MANT) - 1));
+}
+
+/* Smallest value of size - 1 that falls in bucket b. */
+static inline uint64_t
+bucket_low(unsigned b)
+{
+	unsigned e;
+
+	if (b < (2u << BUCKET_MANT))
+		return b;
+	e = (b >> BUCKET_MANT) + BUCKET_MANT - 1;
+	return (uint64_t)((1u << BUCKET_MANT) + (b & ((1u << BUCKET_MANT) - 1))) <<
+		(e - BUCKET_MANT);
+}
+
+#endif /* MK_SLAB_PVT_H */

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+#include "mk_test_eal.h"
+
+static char prefix[32];
+static char runtime_dir[96];
+static bool eal_up;
+static bool on_hugepages;
+
+/* /var/run/dpdk/<prefix> is left behind by rte_eal_cleanup(); remove it and what it holds. */
+static void
+remove_runtime_dir(void)
+{
+	char cmd[160];
+
+	if (runtime_dir[0] == '\0' || access(runtime_dir, F_OK) != 0)
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", runtime_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "mk_test_eal: could not remove %s\n", runtime_dir);
+}
+
+static void
+eal_down(void)
+{
+	if (eal_up) {
+		eal_up = false;
+		rte_eal_cleanup();
+	}
+	remove_runtime_dir();
+}
+
+static void
+on_fatal_signal(int sig)
+{
+	remove_runtime_dir();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static unsigned long
+free_hugepage_mb(void)
+{
+	unsigned long free_pages = 0, page_kb = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		sscanf(line, "HugePages_Free: %lu", &free_pages);
+		sscanf(line, "Hugepagesize: %lu kB", &page_kb);
+	}
+	fclose(f);
+	return free_pages * page_kb / 1024;
+}
+
+static bool
+hugetlbfs_mounted(void)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/mounts", "r");
+
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, " hugetlbfs ") != NULL;
+	fclose(f);
+	return found;
+}
+
+/* "(0-3)@(0,1)": more lcores than CPUs, all floating over the CPUs we may run on. */
+static void
+lcore_map(char *buf, size_t len)
+{
+	cpu_set_t set;
+	size_t used;
+	int cpu, n = 0;
+
+	used = (size_t)snprintf(buf, len, "(0-%d)@(", MK_TEST_EAL_LCORES - 1);
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		CPU_ZERO(&set);
+	for (cpu = 0; cpu < CPU_SETSIZE && used + 8 < len; cpu++) {
+		if (!CPU_ISSET(cpu, &set))
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%d", n++ ? "," : "", cpu);
+	}
+	if (n == 0)
+		used = (size_t)snprintf(buf, len, "(0-%d)@(0", MK_TEST_EAL_LCORES - 1);
+	snprintf(buf + used, len - used, ")");
+}
+
+int
+mk_test_eal_up(void)
+{
+	char lcores[160], mem[16], prefix_arg[48];
+	char *argv[16];
+	const char *no_huge = getenv("MK_TEST_NO_HUGE");
+	int argc = 0;
+
+	if (eal_up)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "mkt-%d", (int)getpid());
+	snprintf(runtime_dir, sizeof(runtime_dir), "/var/run/dpdk/%s", prefix);
+	atexit(eal_down);
+	signal(SIGSEGV, on_fatal_signal);
+	signal(SIGABRT, on_fatal_signal);
+	signal(SIGBUS, on_fatal_signal);
+	signal(SIGTERM, on_fatal_signal);
+	signal(SIGINT, on_fatal_signal);
+
+	on_hugepages = (no_huge == NULL || strcmp(no_huge, "1") != 0) &&
+		hugetlbfs_mounted() && free_hugepage_mb() >= MK_TEST_EAL_MEM_MB;
+	lcore_map(lcores, sizeof(lcores));
+	snprintf(mem, sizeof(mem), "%d", MK_TEST_EAL_MEM_MB);
+	snprintf(prefix_arg, sizeof(prefix_arg), "--file-prefix=%s", prefix);
+
+	argv[argc++] = (char *)"mkalloc-test";
+	argv[argc++] = (char *)"--lcores";
+	argv[argc++] = lcores;
+	argv[argc++] = prefix_arg;
+	argv[argc++] = (char *)"--no-pci";
+	argv[argc++] = (char *)"--log-level=lib.eal:error";
+	if (on_hugepages) {
+		argv[argc++] = (char *)"--in-memory";
+		argv[argc++] = (char *)"--iova-mode=va";
+	} else {
+		argv[argc++] = (char *)"--no-huge";
+	}
+	argv[argc++] = (char *)"-m";
+	argv[argc++] = mem;
+	argv[argc] = NULL;
+
+	if (rte_eal_init(argc, argv) < 0) {
+		fprintf(stderr, "mk_test_eal: rte_eal_init failed (%s, %s): %s\n", prefix,
+			on_hugepages ? "hugepages" : "--no-huge", rte_strerror(rte_errno));
+		remove_runtime_dir();
+		return -rte_errno;
+	}
+	eal_up = true;
+	printf("\nmk_test_eal: EAL up, prefix %s, lcores %s, %s, %s MiB\n", prefix, lcores,
+		on_hugepages ? "hugepages (--in-memory)" : "--no-huge", mem);
+	return 0;
+}
+
+bool
+mk_test_eal_hugepages(void)
+{
+	return on_hugepages;
+}
+
+const char *
+mk_test_eal_prefix(void)
+{
+	return prefix;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef MK_TEST_EAL_H
+#define MK_TEST_EAL_H
+
+/**
+ * @file
+ * The EAL fixture of the suites that need DPDK.
+ *
+ * The EAL can be initialised once per process, so every EAL suite calls mk_test_eal_up() from
+ * its suite init; the first call brings the EAL up with a file prefix unique to this run
+ * (mkt-<pid>), on hugepages (--in-memory, so no hugepage file is ever left) when at least
+ * MK_TEST_EAL_MEM_MB of them are free, else with --no-huge -m MK_TEST_EAL_MEM_MB. The EAL is
+ * taken down at exit, and /var/run/dpdk/<prefix> removed, also when the process dies of a
+ * signal. MK_TEST_NO_HUGE=1 forces --no-huge.
+ */
+
+#include <stdbool.h>
+
+/** Memory the fixture asks the EAL for, in MiB. */
+#define MK_TEST_EAL_MEM_MB 512
+/** lcores the fixture starts: more than this machine's CPUs, mapped onto them. */
+#define MK_TEST_EAL_LCORES 4
+
+/** Bring the EAL up once; 0 or a negative errno (and a message). */
+int mk_test_eal_up(void);
+
+/** True when the EAL runs on hugepages, false under --no-huge. */
+bool mk_test_eal_hugepages(void);
+
+/** The file prefix of this run. */
+const char *mk_test_eal_prefix(void);
+
+#endif /* MK_TEST_EAL_H */

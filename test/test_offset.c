@@ -1,0 +1,635 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Suite "offset": lib/offset. Scenarios of Mooncake's offset allocator tests (basic, whole
+ * capacity, odd and huge capacities, merging in every order, bin edges, node exhaustion and
+ * growth, many tiny allocations, alignment), the misuse cases, and a model check against a
+ * sorted list of live ranges with the exact report compared and the checker run every batch.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mk_offset.h"
+#include "mk_test.h"
+
+#define GiB (UINT64_C(1) << 30)
+#define TiB (UINT64_C(1) << 40)
+
+static struct mk_offset *
+create(uint64_t size, uint32_t init_nodes, uint32_t max_nodes)
+{
+	struct mk_offset_conf conf = { .size = size, .init_nodes = init_nodes,
+		.max_nodes = max_nodes };
+
+	return mk_offset_create(&conf);
+}
+
+static void
+assert_report(const struct mk_offset *oa, uint64_t total, uint64_t largest, uint64_t regions)
+{
+	struct mk_offset_report r;
+
+	mk_offset_report(oa, &r);
+	CU_ASSERT_EQUAL(r.total_free, total);
+	CU_ASSERT_EQUAL(r.largest_free, largest);
+	CU_ASSERT_EQUAL(r.free_regions, regions);
+	CU_ASSERT_EQUAL(mk_offset_check(oa), 0);
+}
+
+static void
+test_basic(void)
+{
+	struct mk_offset *oa = create(1 << 20, 0, 0);
+	struct mk_offset_alloc a, b;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+	assert_report(oa, 1 << 20, 1 << 20, 1);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1000, 0, &a), 0);
+	CU_ASSERT_EQUAL(a.offset, 0);
+	CU_ASSERT_EQUAL(a.size, 1000);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 24, 1, &b), 0);
+	CU_ASSERT_EQUAL(b.offset, 1000);
+	assert_report(oa, (1 << 20) - 1024, (1 << 20) - 1024, 1);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &a), 0);
+	assert_report(oa, (1 << 20) - 24, (1 << 20) - 1024, 2);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &b), 0);
+	assert_report(oa, 1 << 20, 1 << 20, 1);
+	mk_offset_destroy(oa);
+	mk_offset_destroy(NULL);
+}
+
+static void
+test_bad_conf(void)
+{
+	struct mk_offset_conf conf = { .size = 0 };
+
+	errno = 0;
+	CU_ASSERT_PTR_NULL(mk_offset_create(&conf));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	conf.size = MK_OFFSET_SIZE_MAX + 1;
+	errno = 0;
+	CU_ASSERT_PTR_NULL(mk_offset_create(&conf));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	conf = (struct mk_offset_conf){ .size = 4096, .init_nodes = 9, .max_nodes = 8 };
+	CU_ASSERT_PTR_NULL(mk_offset_create(&conf));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	conf = (struct mk_offset_conf){ .size = 4096, .max_nodes = MK_OFFSET_NODES_LIMIT + 1 };
+	CU_ASSERT_PTR_NULL(mk_offset_create(&conf));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	CU_ASSERT_PTR_NULL(mk_offset_create(NULL));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+}
+
+/* The seed's pool formulas: init size/4096 in [1 Ki, 64 Ki], limit size/1024 in [1 Mi, 64 Mi]. */
+static void
+test_pool_defaults(void)
+{
+	static const struct { uint64_t size; uint32_t init, max; } cases[] = {
+		{ 1, 1024, 1u << 20 },
+		{ 64u << 20, 16384, 1u << 20 },
+		{ GiB, 65536, 1u << 20 },
+		{ 16 * GiB, 65536, 16u << 20 },
+		{ TiB, 65536, 64u << 20 },
+	};
+	struct mk_offset_stats s;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mk_offset *oa = create(cases[i].size, 0, 0);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+		mk_offset_stats(oa, &s);
+		CU_ASSERT_EQUAL(s.nodes, cases[i].init);
+		CU_ASSERT_EQUAL(s.max_nodes, cases[i].max);
+		CU_ASSERT(s.node_bytes <= 48);
+		mk_offset_destroy(oa);
+	}
+}
+
+static void
+test_whole_capacity(void)
+{
+	static const uint64_t sizes[] = {
+		1, 2, 7, 1023, 1024, 1025, (UINT64_C(15) << 28) - 1, UINT64_C(15) << 28,
+		(UINT64_C(15) << 28) + 1, (UINT64_C(1) << 32) + 1, TiB,
+		(UINT64_C(1) << 46) + 12345, MK_OFFSET_SIZE_MAX,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint64_t cap = sizes[i], half = cap / 2;
+		struct mk_offset *oa = create(cap, 0, 0);
+		struct mk_offset_alloc a, b, c;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+		assert_report(oa, cap, cap, 1);
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, cap + (cap < MK_OFFSET_SIZE_MAX), 0, &a),
+			cap < MK_OFFSET_SIZE_MAX ? -ENOMEM : 0);
+		if (cap == MK_OFFSET_SIZE_MAX)
+			CU_ASSERT_EQUAL(mk_offset_free(oa, &a), 0);
+		CU_ASSERT_EQUAL_FATAL(mk_offset_alloc(oa, cap, 0, &a), 0);
+		CU_ASSERT_EQUAL(a.offset, 0);
+		assert_report(oa, 0, 0, 0);
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1, 0, &b), -ENOMEM);
+		CU_ASSERT_EQUAL(mk_offset_free(oa, &a), 0);
+		assert_report(oa, cap, cap, 1);
+		if (half > 0) {
+			CU_ASSERT_EQUAL(mk_offset_alloc(oa, half, 0, &b), 0);
+			CU_ASSERT_EQUAL(mk_offset_alloc(oa, cap - half, 0, &c), 0);
+			CU_ASSERT_EQUAL(c.offset, half);
+			assert_report(oa, 0, 0, 0);
+			CU_ASSERT_EQUAL(mk_offset_free(oa, &b), 0);
+			assert_report(oa, half, half, 1);
+			CU_ASSERT_EQUAL(mk_offset_free(oa, &c), 0);
+		}
+		assert_report(oa, cap, cap, 1);
+		mk_offset_destroy(oa);
+	}
+}
+
+/* Three neighbours with free space after them, freed in all six orders. */
+static void
+test_merge_orders(void)
+{
+	static const int orders[6][3] = {
+		{ 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 },
+	};
+	const uint64_t cap = 1000;
+	int o, k;
+
+	for (o = 0; o < 6; o++) {
+		struct mk_offset *oa = create(cap, 0, 0);
+		struct mk_offset_alloc a[3];
+		uint64_t freed = 0;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+		for (k = 0; k < 3; k++)
+			CU_ASSERT_EQUAL(mk_offset_alloc(oa, 100 + k, 0, &a[k]), 0);
+		assert_report(oa, cap - 303, cap - 303, 1);
+		for (k = 0; k < 3; k++) {
+			struct mk_offset_report r;
+			int i = orders[o][k];
+
+			CU_ASSERT_EQUAL(mk_offset_free(oa, &a[i]), 0);
+			freed += a[i].size;
+			mk_offset_report(oa, &r);
+			CU_ASSERT_EQUAL(r.total_free, cap - 303 + freed);
+			CU_ASSERT_EQUAL(mk_offset_check(oa), 0);
+		}
+		assert_report(oa, cap, cap, 1);
+		mk_offset_destroy(oa);
+	}
+}
+
+/*
+ * Two holes of exactly x, kept apart by one-byte allocations: x + 1 must fail, x and x - 1
+ * must fit, at bin edges and in between.
+ */
+static void
+test_bin_edges(void)
+{
+	uint64_t x;
+	unsigned int e, m;
+
+	for (e = 0; e < 62; e += (e < 20 ? 1 : 7)) {
+		for (m = 0; m < 4; m++) {
+			static const int64_t delta[4] = { 0, -1, 1, 3 };
+			struct mk_offset_alloc h1, s1, h2, s2, a, b;
+			struct mk_offset *oa;
+
+			x = (UINT64_C(1) << e) + (uint64_t)(delta[m] * (e > 2));
+			if (x == 0)
+				continue;
+			oa = create(2 * x + 2, 0, 0);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+			CU_ASSERT_EQUAL(mk_offset_alloc(oa, x, 0, &h1), 0);
+			CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1, 0, &s1), 0);
+			CU_ASSERT_EQUAL(mk_offset_alloc(oa, x, 0, &h2), 0);
+			CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1, 0, &s2), 0);
+			CU_ASSERT_EQUAL(mk_offset_free(oa, &h1), 0);
+			CU_ASSERT_EQUAL(mk_offset_free(oa, &h2), 0);
+			assert_report(oa, 2 * x, x, 2);
+			CU_ASSERT_EQUAL(mk_offset_alloc(oa, x + 1, 0, &a), -ENOMEM);
+			CU_ASSERT_EQUAL(mk_offset_alloc(oa, x, 0, &a), 0);
+			assert_report(oa, x, x, 1);
+			if (x > 1) {
+				CU_ASSERT_EQUAL(mk_offset_alloc(oa, x - 1, 0, &b), 0);
+				assert_report(oa, 1, 1, 1);
+				CU_ASSERT_EQUAL(mk_offset_free(oa, &b), 0);
+			}
+			CU_ASSERT_EQUAL(mk_offset_free(oa, &a), 0);
+			CU_ASSERT_EQUAL(mk_offset_free(oa, &s1), 0);
+			CU_ASSERT_EQUAL(mk_offset_free(oa, &s2), 0);
+			assert_report(oa, 2 * x + 2, 2 * x + 2, 1);
+			mk_offset_destroy(oa);
+		}
+	}
+}
+
+/*
+ * The O(1) search can come up empty while a region fits: many too-small regions in the
+ * request's own bin, the one that fits behind them, nothing in a larger bin.
+ */
+static void
+test_never_misses_a_fit(void)
+{
+	enum { HOLES = 40 };
+	const uint64_t x = 1087;	/* holes of 1048 .. 1087 share the bin [1024, 1088) */
+	struct mk_offset_alloc hole[HOLES], sep[HOLES], a;
+	struct mk_offset_stats s;
+	struct mk_offset *oa;
+	uint64_t cap = 0;
+	int i;
+
+	for (i = 0; i < HOLES; i++)
+		cap += x - (uint64_t)(HOLES - 1 - i) + 1;
+	oa = create(cap, 0, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+	/* the fitting hole is freed first, so it ends last in its bin's list */
+	for (i = 0; i < HOLES; i++) {
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, x - (uint64_t)(HOLES - 1 - i), 0, &hole[i]), 0);
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1, 0, &sep[i]), 0);
+	}
+	assert_report(oa, 0, 0, 0);
+	for (i = HOLES - 1; i >= 0; i--)
+		CU_ASSERT_EQUAL(mk_offset_free(oa, &hole[i]), 0);
+	assert_report(oa, cap - HOLES, x, HOLES);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, x, 0, &a), 0);
+	CU_ASSERT_EQUAL(a.offset, hole[HOLES - 1].offset);
+	mk_offset_stats(oa, &s);
+	CU_ASSERT(s.fallback_searches >= 1);
+	assert_report(oa, cap - HOLES - x, x - 1, HOLES - 1);
+	/* now only x - 1 fits; x must fail, after an exact walk, with nothing changed */
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, x, 0, &a), -ENOMEM);
+	assert_report(oa, cap - HOLES - x, x - 1, HOLES - 1);
+
+	/* an aligned request from a region that holds it only once the start is aligned */
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 900, 64, &a), 0);
+	CU_ASSERT_EQUAL(a.offset % 64, 0);
+	CU_ASSERT_EQUAL(mk_offset_check(oa), 0);
+	mk_offset_destroy(oa);
+}
+
+static void
+test_node_growth_and_exhaustion(void)
+{
+	struct mk_offset_alloc a[8], rest, extra;
+	struct mk_offset_stats s;
+	struct mk_offset *oa = create(100, 4, 8);
+	int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+	mk_offset_stats(oa, &s);
+	CU_ASSERT_EQUAL(s.nodes, 4);
+	for (i = 0; i < 7; i++)
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1, 0, &a[i]), 0);
+	mk_offset_stats(oa, &s);
+	CU_ASSERT_EQUAL(s.nodes, 8);
+	/* 7 used + 1 free region: a split needs a ninth node */
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1, 0, &extra), -ENOSPC);
+	assert_report(oa, 93, 93, 1);
+	/* taking the whole region needs no node */
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 93, 0, &rest), 0);
+	assert_report(oa, 0, 0, 0);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &a[3]), 0);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &a[4]), 0);
+	assert_report(oa, 2, 2, 1);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1, 0, &a[3]), 0);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &rest), 0);
+	for (i = 0; i < 7; i++)
+		if (i != 4)
+			CU_ASSERT_EQUAL(mk_offset_free(oa, &a[i]), 0);
+	assert_report(oa, 100, 100, 1);
+	mk_offset_destroy(oa);
+}
+
+/* A 1 MiB range cut into 2^20 one-byte allocations, freed in random order. */
+static void
+test_many_tiny(void)
+{
+	const uint32_t n = 1u << 20;
+	struct mk_offset_alloc *a = malloc(n * sizeof(*a)), extra;
+	struct mk_offset *oa = create(n, 0, 0);
+	uint64_t seed = 7;
+	uint32_t i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+	for (i = 0; i < n; i++)
+		if (mk_offset_alloc(oa, 1, 0, &a[i]) != 0 || a[i].offset != i)
+			break;
+	CU_ASSERT_EQUAL(i, n);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1, 0, &extra), -ENOMEM);
+	assert_report(oa, 0, 0, 0);
+	for (i = n - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)mk_test_below(&seed, i + 1);
+		struct mk_offset_alloc t = a[i];
+
+		a[i] = a[j];
+		a[j] = t;
+	}
+	for (i = 0; i < n; i++)
+		if (mk_offset_free(oa, &a[i]) != 0)
+			break;
+	CU_ASSERT_EQUAL(i, n);
+	assert_report(oa, n, n, 1);
+	mk_offset_destroy(oa);
+	free(a);
+}
+
+static void
+test_alignment(void)
+{
+	struct mk_offset *oa = create(MK_OFFSET_SIZE_MAX, 0, 0);
+	struct mk_offset_alloc odd, a, b;
+	uint64_t align;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 3, 0, &odd), 0);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 10, 3, &a), -EINVAL);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 10, 48, &a), -EINVAL);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 10, MK_OFFSET_ALIGN_MAX << 1, &a), -EINVAL);
+	for (align = 2; align <= MK_OFFSET_ALIGN_MAX; align <<= 1) {
+		CU_ASSERT_EQUAL_FATAL(mk_offset_alloc(oa, 5, align, &a), 0);
+		CU_ASSERT_EQUAL(a.offset % align, 0);
+		CU_ASSERT_EQUAL(a.size, 5);
+		CU_ASSERT_EQUAL(mk_offset_check(oa), 0);
+		CU_ASSERT_EQUAL(mk_offset_free(oa, &a), 0);
+	}
+	/* 2^62 alignment in 2^63 bytes: offsets 0 (taken by odd) and 2^62 only */
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, MK_OFFSET_ALIGN_MAX, MK_OFFSET_ALIGN_MAX, &a), 0);
+	CU_ASSERT_EQUAL(a.offset, MK_OFFSET_ALIGN_MAX);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1, MK_OFFSET_ALIGN_MAX, &b), -ENOMEM);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &odd), 0);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1, MK_OFFSET_ALIGN_MAX, &b), 0);
+	CU_ASSERT_EQUAL(b.offset, 0);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &a), 0);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &b), 0);
+	assert_report(oa, MK_OFFSET_SIZE_MAX, MK_OFFSET_SIZE_MAX, 1);
+	mk_offset_destroy(oa);
+}
+
+static int
+count_cb(const struct mk_offset_alloc *a, void *arg)
+{
+	uint64_t *sum = arg;
+
+	*sum += a->size;
+	return 0;
+}
+
+static void
+test_misuse(void)
+{
+	struct mk_offset *oa = create(1 << 20, 0, 0), *other = create(1 << 20, 0, 0);
+	struct mk_offset_alloc a, b, c, forged, theirs;
+	uint64_t sum = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(other);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 0, 0, &a), -EINVAL);
+	CU_ASSERT_EQUAL(mk_offset_alloc(NULL, 1, 0, &a), -EINVAL);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1, 0, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(mk_offset_free(NULL, &a), -EINVAL);
+
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 100, 0, &a), 0);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 200, 0, &b), 0);
+	/* double free */
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &a), 0);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &a), -EINVAL);
+	/* stale: the same range handed out again, the old handle must not free it */
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 100, 0, &c), 0);
+	CU_ASSERT_EQUAL(c.offset, a.offset);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &a), -EINVAL);
+	/* foreign: a live allocation of another instance, same offset and size */
+	CU_ASSERT_EQUAL(mk_offset_alloc(other, 100, 0, &theirs), 0);
+	CU_ASSERT_EQUAL(theirs.offset, c.offset);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &theirs), -EINVAL);
+	/* forged: every field changed in turn */
+	forged = b;
+	forged.offset++;
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &forged), -EINVAL);
+	forged = b;
+	forged.size--;
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &forged), -EINVAL);
+	forged = b;
+	forged.handle ^= UINT64_C(1) << 30;
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &forged), -EINVAL);
+	forged = b;
+	forged.handle ^= 1;
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &forged), -EINVAL);
+	forged.handle = UINT64_MAX;
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &forged), -EINVAL);
+	forged.handle = b.handle | ((UINT64_C(1) << 28) - 1);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &forged), -EINVAL);
+
+	/* none of it changed anything */
+	assert_report(oa, (1 << 20) - 300, (1 << 20) - 300, 1);
+	CU_ASSERT_EQUAL(mk_offset_walk(oa, count_cb, &sum), 2);
+	CU_ASSERT_EQUAL(sum, 300);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &b), 0);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &c), 0);
+	CU_ASSERT_EQUAL(mk_offset_free(other, &theirs), 0);
+	assert_report(oa, 1 << 20, 1 << 20, 1);
+	mk_offset_destroy(oa);
+	mk_offset_destroy(other);
+}
+
+/* --- the model check ----------------------------------------------------------------- */
+
+struct model {
+	struct mk_offset_alloc *live;	/* sorted by offset */
+	size_t n, cap;
+	uint64_t capacity;
+};
+
+static size_t
+model_find(const struct model *m, uint64_t offset)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (m->live[mid].offset < offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* True when [a.offset, a.offset + a.size) was free in the model; then it is recorded. */
+static bool
+model_add(struct model *m, const struct mk_offset_alloc *a)
+{
+	size_t i = model_find(m, a->offset);
+
+	if (a->offset + a->size > m->capacity || a->offset + a->size < a->offset)
+		return false;
+	if (i < m->n && m->live[i].offset < a->offset + a->size)
+		return false;
+	if (i > 0 && m->live[i - 1].offset + m->live[i - 1].size > a->offset)
+		return false;
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 1024;
+		m->live = realloc(m->live, m->cap * sizeof(*m->live));
+	}
+	memmove(&m->live[i + 1], &m->live[i], (m->n - i) * sizeof(*m->live));
+	m->live[i] = *a;
+	m->n++;
+	return true;
+}
+
+static void
+model_remove(struct model *m, size_t i)
+{
+	memmove(&m->live[i], &m->live[i + 1], (m->n - i - 1) * sizeof(*m->live));
+	m->n--;
+}
+
+/* The exact figures from the live set; and whether some gap holds size at align. */
+static bool
+model_report(const struct model *m, uint64_t size, uint64_t align, struct mk_offset_report *r)
+{
+	uint64_t end = 0, mask = align > 1 ? align - 1 : 0;
+	bool fits = false;
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i <= m->n; i++) {
+		uint64_t next = i < m->n ? m->live[i].offset : m->capacity, gap = next - end;
+
+		if (gap > 0) {
+			uint64_t pad = ((end + mask) & ~mask) - end;
+
+			r->total_free += gap;
+			r->free_regions++;
+			if (gap > r->largest_free)
+				r->largest_free = gap;
+			if (gap >= size && gap - size >= pad)
+				fits = true;
+		}
+		if (i < m->n)
+			end = m->live[i].offset + m->live[i].size;
+	}
+	return fits;
+}
+
+static uint64_t
+random_size(uint64_t *seed, uint64_t capacity)
+{
+	uint64_t kind = mk_test_below(seed, 100), max;
+
+	if (kind < 30)
+		max = 64;
+	else if (kind < 80)
+		max = 4096;
+	else if (kind < 97)
+		max = capacity / 64;
+	else
+		max = capacity / 4;
+	if (max > UINT32_MAX)
+		return 1 + (mk_test_next(seed) % max);
+	return 1 + mk_test_below(seed, max);
+}
+
+static void
+model_run(uint64_t capacity, uint64_t steps, uint64_t seed)
+{
+	struct model m = { .capacity = capacity };
+	struct mk_offset *oa = create(capacity, 0, 0);
+	uint64_t step, failures = 0, bad = 0, batch = 10000;
+	struct mk_offset_report want, got;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+	for (step = 1; step <= steps && bad == 0; step++) {
+		/* phases of growth and shrinkage, so the range fills up and empties again */
+		uint64_t alloc_pct = (step / 50000) % 2 ? 40 : 62;
+
+		if (m.n == 0 || mk_test_below(&seed, 100) < alloc_pct) {
+			uint64_t size = random_size(&seed, capacity), align = 0;
+			struct mk_offset_alloc a;
+			int rc;
+
+			if (mk_test_below(&seed, 4) == 0)
+				align = UINT64_C(1) << mk_test_below(&seed, 13);
+			rc = mk_offset_alloc(oa, size, align, &a);
+			if (rc == 0) {
+				bad += a.size != size || (align > 1 && a.offset % align != 0) ||
+					!model_add(&m, &a);
+			} else {
+				failures++;
+				/* -ENOMEM only when no free region can hold it */
+				bad += rc != -ENOMEM || model_report(&m, size, align, &want);
+			}
+		} else {
+			size_t i = mk_test_below(&seed, m.n);
+
+			bad += mk_offset_free(oa, &m.live[i]) != 0;
+			model_remove(&m, i);
+		}
+		if (step % batch == 0 || bad != 0) {
+			model_report(&m, 0, 0, &want);
+			mk_offset_report(oa, &got);
+			bad += memcmp(&want, &got, sizeof(want)) != 0;
+			bad += mk_offset_check(oa) != 0;
+		}
+	}
+	if (bad != 0)
+		fprintf(stderr, "model check of %" PRIu64 " bytes failed at step %" PRIu64 "\n",
+			capacity, step - 1);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(failures > 0);	/* the run did reach a full range */
+	while (m.n > 0) {
+		CU_ASSERT_EQUAL(mk_offset_free(oa, &m.live[m.n - 1]), 0);
+		m.n--;
+	}
+	assert_report(oa, capacity, capacity, 1);
+	mk_offset_destroy(oa);
+	free(m.live);
+}
+
+static void
+test_model_small(void)
+{
+	model_run(1 << 20, mk_test_long() ? 100000000 : 1000000, 1);
+}
+
+static void
+test_model_huge(void)
+{
+	model_run((UINT64_C(1) << 46) + 12345, mk_test_long() ? 10000000 : 200000, 2);
+}
+
+int
+test_offset_register(void)
+{
+	static const struct { const char *name; CU_TestFunc fn; } tests[] = {
+		{ "basic", test_basic },
+		{ "bad_conf", test_bad_conf },
+		{ "pool_defaults", test_pool_defaults },
+		{ "whole_capacity", test_whole_capacity },
+		{ "merge_orders", test_merge_orders },
+		{ "bin_edges", test_bin_edges },
+		{ "never_misses_a_fit", test_never_misses_a_fit },
+		{ "node_growth_and_exhaustion", test_node_growth_and_exhaustion },
+		{ "many_tiny", test_many_tiny },
+		{ "alignment", test_alignment },
+		{ "misuse", test_misuse },
+		{ "model_small", test_model_small },
+		{ "model_huge", test_model_huge },
+	};
+	CU_pSuite s = CU_add_suite("offset", NULL, NULL);
+	size_t i;
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
+			return -1;
+	return 0;
+}

@@ -1,0 +1,811 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Suite "slab": lib/slab against CacheLib's class table, an independent model of its slabs and
+ * chunks (exact reports, no overlap, mk_slab_check() after every batch), and its misuse cases.
+ * Nothing here depends on timing; a failing model run prints its seed and step.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <CUnit/CUnit.h>
+
+#include "mk_slab.h"
+#include "mk_test.h"
+
+#define MIB		(UINT64_C(1) << 20)
+#define SLAB		(4 * MIB)
+#define TIB		(UINT64_C(1) << 40)
+/** Model steps of the default run; mk_test_long() runs 100 times more. */
+#define MODEL_STEPS	1000000
+/** Model steps between two mk_slab_check() calls. */
+#define MODEL_BATCH	4096
+/** Model steps of one phase, each with its own alloc/free balance. */
+#define MODEL_PHASE	8192
+/** Recently freed records kept for stale frees: far fewer frees than a generation lap. */
+#define STALE_RING	64
+/** Slabs and live allocations the model tracks at most (allocs beyond are skipped). */
+#define MODEL_SLABS	64
+#define MODEL_LIVE	(1 << 16)
+
+/* For loops: record the failed condition once and leave through the test's "out" label. */
+#define REQUIRE(cond) do { \
+	if (!(cond)) { \
+		CU_assertImplementation(CU_FALSE, __LINE__, #cond, __FILE__, __func__, CU_FALSE); \
+		goto out; \
+	} \
+} while (0)
+
+/* CacheLib's generateAllocSizes() defaults, as the issue lists them. */
+static const uint32_t cachelib_classes[] = {
+	72, 96, 120, 152, 192, 240, 304, 384, 480, 600, 752, 944, 1184, 1480, 1856, 2320, 2904,
+	3632, 4544, 5680, 7104, 8880, 11104, 13880, 17352, 21696, 27120, 33904, 42384, 52984,
+	66232, 82792, 103496, 129376, 161720, 202152, 252696, 315872, 394840, 493552, 616944,
+	771184, 963984, 1204984, 1506232, 1882792, 4194304,
+};
+#define CACHELIB_NCLASSES (sizeof(cachelib_classes) / sizeof(cachelib_classes[0]))
+
+static struct mk_slab *
+create(uint64_t size, uint32_t slab_size, double factor, uint32_t min_class, uint32_t min_slice)
+{
+	struct mk_slab_conf conf = {
+		.size = size, .slab_size = slab_size, .factor = factor,
+		.min_class = min_class, .min_slice = min_slice,
+	};
+
+	return mk_slab_create(&conf);
+}
+
+static void
+shuffle(struct mk_slab_alloc *v, size_t n, uint64_t *seed)
+{
+	struct mk_slab_alloc t;
+	size_t i, j;
+
+	for (i = 0; i + 1 < n; i++) {
+		j = i + (size_t)mk_test_below(seed, n - i);
+		t = v[i];
+		v[i] = v[j];
+		v[j] = t;
+	}
+}
+
+static void
+test_class_table(void)
+{
+	struct mk_slab *sa = create(SLAB, 0, 0, 0, 0);
+	unsigned c;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	CU_ASSERT_EQUAL(mk_slab_class_count(sa), 47);
+	CU_ASSERT_EQUAL(CACHELIB_NCLASSES, 47);
+	CU_ASSERT_EQUAL(mk_slab_class_size(sa, 0), 72);
+	CU_ASSERT_EQUAL(mk_slab_class_size(sa, 1), 96);
+	CU_ASSERT_EQUAL(mk_slab_class_size(sa, 45), 1882792);
+	CU_ASSERT_EQUAL(mk_slab_class_size(sa, 46), 4194304);
+	CU_ASSERT_EQUAL(mk_slab_class_size(sa, 47), 0);
+	for (c = 0; c < CACHELIB_NCLASSES; c++)
+		CU_ASSERT_EQUAL(mk_slab_class_size(sa, c), cachelib_classes[c]);
+	mk_slab_destroy(sa);
+}
+
+/* Class tables of other configurations, worked out by hand from CacheLib's rule. */
+static void
+test_class_table_conf(void)
+{
+	static const uint32_t pow2[] = { 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768,
+		65536 };
+	static const uint32_t small[] = { 16, 24, 40, 64, 96, 144, 216, 328, 496, 744, 1120, 1680,
+		4096 };
+	struct mk_slab *sa;
+	unsigned c;
+
+	sa = create(1 * MIB, 65536, 2.0, 64, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	CU_ASSERT_EQUAL(mk_slab_class_count(sa), 11);
+	for (c = 0; c < 11; c++)
+		CU_ASSERT_EQUAL(mk_slab_class_size(sa, c), pow2[c]);
+	mk_slab_destroy(sa);
+
+	sa = create(64 * 1024, 4096, 1.5, 16, 8);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	CU_ASSERT_EQUAL(mk_slab_class_count(sa), 13);
+	for (c = 0; c < 13; c++)
+		CU_ASSERT_EQUAL(mk_slab_class_size(sa, c), small[c]);
+	mk_slab_destroy(sa);
+
+	/* A slab holds two chunks of 2048 but one of 2560: the slab size follows. */
+	sa = create(4096, 4096, 1.25, 2048, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	CU_ASSERT_EQUAL(mk_slab_class_count(sa), 2);
+	CU_ASSERT_EQUAL(mk_slab_class_size(sa, 0), 2048);
+	CU_ASSERT_EQUAL(mk_slab_class_size(sa, 1), 4096);
+	mk_slab_destroy(sa);
+
+	/* Smallest class of a whole slab: the only class. */
+	sa = create(8192, 4096, 0, 4096, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	CU_ASSERT_EQUAL(mk_slab_class_count(sa), 1);
+	CU_ASSERT_EQUAL(mk_slab_class_size(sa, 0), 4096);
+	CU_ASSERT_EQUAL(mk_slab_check(sa), 0);
+	mk_slab_destroy(sa);
+}
+
+/* Sizes 1 .. min_slice are padded, then every class edge: size - 1, size, size + 1. */
+static void
+test_class_edges(void)
+{
+	struct mk_slab *sa = create(2 * SLAB, 0, 0, 0, 0);
+	struct mk_slab_report r;
+	struct mk_slab_alloc a;
+	uint64_t size, sizes[3];
+	unsigned c, i, want, n;
+	int rc;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	n = mk_slab_class_count(sa);
+	for (size = 1; size <= 64; size++) {
+		REQUIRE(mk_slab_class_of(sa, size) == 0);
+		REQUIRE(mk_slab_alloc(sa, size, &a) == 0);
+		REQUIRE(a.chunk_size == 72 && a.size == size);
+		mk_slab_report(sa, &r);
+		REQUIRE(r.used_bytes == size && r.chunk_bytes == 72);
+		REQUIRE(mk_slab_free(sa, &a) == 0);
+	}
+	for (c = 0; c < n; c++) {
+		sizes[0] = mk_slab_class_size(sa, c) - 1;
+		sizes[1] = mk_slab_class_size(sa, c);
+		sizes[2] = mk_slab_class_size(sa, c) + UINT64_C(1);
+		for (i = 0; i < 3; i++) {
+			want = i < 2 ? c : c + 1;
+			rc = mk_slab_alloc(sa, sizes[i], &a);
+			if (want == n) {
+				REQUIRE(rc == -E2BIG && mk_slab_class_of(sa, sizes[i]) == -E2BIG);
+				continue;
+			}
+			REQUIRE(rc == 0 && mk_slab_class_of(sa, sizes[i]) == (int)want);
+			REQUIRE(a.chunk_size == mk_slab_class_size(sa, want) && a.size == sizes[i]);
+			mk_slab_report(sa, &r);
+			REQUIRE(r.used_bytes == sizes[i] && r.chunk_bytes == a.chunk_size);
+			REQUIRE(mk_slab_free(sa, &a) == 0);
+		}
+	}
+	CU_ASSERT_EQUAL(mk_slab_class_of(sa, 0), -EINVAL);
+	CU_ASSERT_EQUAL(mk_slab_check(sa), 0);
+out:
+	mk_slab_destroy(sa);
+
+	/* A minimum slice equal to the smallest class: 1 .. 72 in class 0, 73 in class 1. */
+	sa = create(SLAB, 0, 0, 72, 72);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	CU_ASSERT_EQUAL(mk_slab_class_of(sa, 1), 0);
+	CU_ASSERT_EQUAL(mk_slab_class_of(sa, 72), 0);
+	CU_ASSERT_EQUAL(mk_slab_class_of(sa, 73), 1);
+	mk_slab_destroy(sa);
+}
+
+/*
+ * Fill a segment (with an unusable tail) with one class, free everything in a random order,
+ * then fill it with whole-slab chunks: every slab must have come back. Metadata stays within
+ * 2 % for 72-byte chunks and 0.2 % for 1 KiB ones.
+ */
+static void
+test_fill_refill(void)
+{
+	const uint64_t nslabs = 8, tail = MIB, per_slab = SLAB / 72;
+	struct mk_slab *sa = create(nslabs * SLAB + tail, 0, 0, 0, 0);
+	struct mk_slab_alloc *v = NULL, extra;
+	struct mk_slab_report r;
+	struct mk_slab_stats st;
+	uint64_t seed = 7, i, n = 0;
+	uint64_t *seen = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	v = calloc(nslabs * per_slab + 1, sizeof(*v));
+	seen = calloc(nslabs * per_slab / 64 + 1, sizeof(*seen));
+	REQUIRE(v != NULL && seen != NULL);
+	mk_slab_stats(sa, &st);
+	REQUIRE(st.capacity == nslabs * SLAB && st.unusable == tail && st.slabs == nslabs);
+
+	while (mk_slab_alloc(sa, 70, &v[n]) == 0) {
+		uint64_t slot = v[n].offset / SLAB * per_slab + v[n].offset % SLAB / 72;
+
+		REQUIRE(n < nslabs * per_slab && v[n].chunk_size == 72);
+		REQUIRE(v[n].offset % SLAB % 72 == 0 && v[n].offset % SLAB + 72 <= SLAB);
+		REQUIRE(!(seen[slot / 64] & (UINT64_C(1) << (slot % 64))));
+		seen[slot / 64] |= UINT64_C(1) << (slot % 64);
+		n++;
+	}
+	REQUIRE(n == nslabs * per_slab);
+	REQUIRE(mk_slab_alloc(sa, 70, &extra) == -ENOMEM);
+	REQUIRE(mk_slab_alloc(sa, 5000, &extra) == -ENOMEM);
+	mk_slab_report(sa, &r);
+	REQUIRE(r.free_slabs == 0 && r.largest_free == 0);
+	REQUIRE(r.used_bytes == n * 70 && r.chunk_bytes == n * 72);
+	mk_slab_stats(sa, &st);
+	REQUIRE(st.meta_bytes * 50 <= st.capacity);	/* 2 % */
+	REQUIRE(mk_slab_check(sa) == 0);
+
+	shuffle(v, n, &seed);
+	for (i = 0; i < n; i++) {
+		REQUIRE(mk_slab_free(sa, &v[i]) == 0);
+		if (i == n / 2) {
+			REQUIRE(mk_slab_check(sa) == 0);
+			mk_slab_report(sa, &r);
+			REQUIRE(r.largest_free == (r.free_slabs != 0 ? SLAB : 72));
+		}
+	}
+	mk_slab_report(sa, &r);
+	REQUIRE(r.free_slabs == nslabs && r.largest_free == SLAB && r.used_bytes == 0 &&
+		r.chunk_bytes == 0);
+	REQUIRE(mk_slab_check(sa) == 0);
+
+	memset(seen, 0, sizeof(*seen));
+	for (n = 0; mk_slab_alloc(sa, SLAB, &v[n]) == 0; n++) {
+		REQUIRE(n < nslabs && v[n].offset % SLAB == 0 && v[n].offset < nslabs * SLAB);
+		REQUIRE(!(seen[0] & (UINT64_C(1) << (v[n].offset / SLAB))));
+		seen[0] |= UINT64_C(1) << (v[n].offset / SLAB);
+	}
+	REQUIRE(n == nslabs);
+	mk_slab_report(sa, &r);
+	REQUIRE(r.free_slabs == 0 && r.largest_free == 0 && r.chunk_bytes == nslabs * SLAB);
+	REQUIRE(mk_slab_check(sa) == 0);
+	for (i = 0; i < n; i++)
+		REQUIRE(mk_slab_free(sa, &v[i]) == 0);
+
+	/* 1 KiB chunks: the 72-byte blocks are gone, the metadata is within 0.2 %. */
+	for (n = 0; mk_slab_alloc(sa, 1024, &v[n]) == 0; n++)
+		REQUIRE(n < nslabs * SLAB / 1184);
+	REQUIRE(n == nslabs * (SLAB / 1184));
+	mk_slab_stats(sa, &st);
+	REQUIRE(st.meta_bytes * 500 <= st.capacity);	/* 0.2 % */
+	REQUIRE(mk_slab_check(sa) == 0);
+out:
+	free(seen);
+	free(v);
+	mk_slab_destroy(sa);
+}
+
+/*
+ * 2^19 chunks per slab, 9363 groups under a three-level group bitmap: free two chunks in
+ * three, take them back (lowest first, before never-used chunks), with no new slab.
+ */
+static void
+test_deep_bitmap(void)
+{
+	const uint64_t n = 300000;
+	struct mk_slab *sa = create(SLAB, 0, 2.0, 8, 8);
+	struct mk_slab_alloc *v = NULL, a;
+	struct mk_slab_report r;
+	uint64_t i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	v = calloc(n, sizeof(*v));
+	REQUIRE(v != NULL && mk_slab_class_size(sa, 0) == 8);
+	for (i = 0; i < n; i++)
+		REQUIRE(mk_slab_alloc(sa, 8, &v[i]) == 0 && v[i].offset == i * 8);
+	for (i = 0; i < n; i++)
+		REQUIRE(i % 3 == 0 || mk_slab_free(sa, &v[i]) == 0);
+	REQUIRE(mk_slab_check(sa) == 0);
+	for (i = 0; i < n; i++)
+		REQUIRE(i % 3 == 0 || (mk_slab_alloc(sa, 5, &a) == 0 && a.offset == i * 8));
+	REQUIRE(mk_slab_alloc(sa, 8, &a) == 0 && a.offset == n * 8);
+	mk_slab_report(sa, &r);
+	REQUIRE(r.free_slabs == 0 && r.largest_free == 8 &&
+		r.used_bytes == n / 3 * 8 + (n - n / 3) * 5 + 8);
+	REQUIRE(mk_slab_check(sa) == 0);
+out:
+	free(v);
+	mk_slab_destroy(sa);
+}
+
+/* --- the model --------------------------------------------------------------------------- */
+
+struct model {
+	struct mk_slab *sa;
+	uint64_t slab_size;
+	uint64_t nslabs;
+	uint32_t min_slice;
+	unsigned nclasses;
+	uint32_t size[MK_SLAB_CLASS_MAX];
+	uint32_t chunks[MK_SLAB_CLASS_MAX];
+	uint64_t class_free[MK_SLAB_CLASS_MAX];	/* free chunks in the slabs of a class */
+	int slab_class[MODEL_SLABS];		/* -1 for a free slab */
+	uint32_t slab_live[MODEL_SLABS];
+	uint64_t busy[MODEL_SLABS][(SLAB / 72 + 63) / 64]; /* live chunks of each slab */
+	uint64_t free_slabs, used, chunk_bytes;
+	struct mk_slab_alloc live[MODEL_LIVE];
+	size_t nlive;
+	struct mk_slab_alloc stale[STALE_RING];
+	unsigned nstale;
+};
+
+static bool
+model_init(struct model *m, const struct mk_slab_conf *conf)
+{
+	struct mk_slab_stats st;
+	unsigned c;
+
+	memset(m, 0, sizeof(*m));
+	m->sa = mk_slab_create(conf);
+	if (m->sa == NULL)
+		return false;
+	mk_slab_stats(m->sa, &st);
+	m->slab_size = st.slab_size;
+	m->nslabs = st.slabs;
+	m->free_slabs = st.slabs;
+	m->min_slice = conf->min_slice != 0 ? conf->min_slice : 64;
+	m->nclasses = mk_slab_class_count(m->sa);
+	for (c = 0; c < m->nclasses; c++) {
+		m->size[c] = mk_slab_class_size(m->sa, c);
+		m->chunks[c] = (uint32_t)(m->slab_size / m->size[c]);
+	}
+	memset(m->slab_class, -1, sizeof(m->slab_class));
+	return m->nslabs <= MODEL_SLABS && m->chunks[0] <= 64 * sizeof(m->busy[0]) / 8;
+}
+
+static bool
+model_report_ok(const struct model *m)
+{
+	struct mk_slab_report r;
+	uint64_t largest = 0;
+	unsigned c;
+
+	if (m->free_slabs != 0)
+		largest = m->slab_size;
+	else
+		for (c = 0; c < m->nclasses; c++)
+			if (m->class_free[c] != 0)
+				largest = m->size[c];
+	mk_slab_report(m->sa, &r);
+	return r.capacity == m->nslabs * m->slab_size && r.used_bytes == m->used &&
+		r.chunk_bytes == m->chunk_bytes && r.free_slabs == m->free_slabs &&
+		r.largest_free == largest;
+}
+
+/* One alloc, its result predicted by the model; false on a mismatch. */
+static bool
+model_alloc(struct model *m, uint64_t size)
+{
+	uint64_t padded = size < m->min_slice ? m->min_slice : size;
+	uint64_t slab, in, chunk, *word, mask;
+	struct mk_slab_alloc a;
+	int want = 0, rc;
+	unsigned c = 0;
+
+	if (size == 0) {
+		want = -EINVAL;
+	} else if (size > m->slab_size) {
+		want = -E2BIG;
+	} else {
+		while (m->size[c] < padded)
+			c++;
+		if (m->class_free[c] == 0 && m->free_slabs == 0)
+			want = -ENOMEM;
+	}
+	if (want == 0 && m->nlive == MODEL_LIVE)
+		return true;
+	rc = mk_slab_alloc(m->sa, size, &a);
+	if (rc != want)
+		return false;
+	if (rc != 0)
+		return true;
+	if (a.size != size || a.chunk_size != m->size[c])
+		return false;
+	slab = a.offset / m->slab_size;
+	in = a.offset % m->slab_size;
+	chunk = in / a.chunk_size;
+	if (slab >= m->nslabs || in % a.chunk_size != 0 || chunk >= m->chunks[c])
+		return false;
+	if (m->slab_class[slab] < 0) {
+		/* A class takes a new slab only when its own are full. */
+		if (m->class_free[c] != 0)
+			return false;
+		m->slab_class[slab] = (int)c;
+		m->class_free[c] += m->chunks[c];
+		m->free_slabs--;
+	} else if (m->slab_class[slab] != (int)c) {
+		return false;
+	}
+	word = &m->busy[slab][chunk / 64];
+	mask = UINT64_C(1) << (chunk % 64);
+	if (*word & mask)
+		return false;	/* overlaps a live allocation */
+	*word |= mask;
+	m->slab_live[slab]++;
+	m->class_free[c]--;
+	m->used += size;
+	m->chunk_bytes += a.chunk_size;
+	m->live[m->nlive++] = a;
+	return true;
+}
+
+static bool
+model_free(struct model *m, size_t i)
+{
+	struct mk_slab_alloc a = m->live[i];
+	uint64_t slab = a.offset / m->slab_size;
+	uint64_t chunk = a.offset % m->slab_size / a.chunk_size;
+	unsigned c;
+
+	if (mk_slab_free(m->sa, &a) != 0)
+		return false;
+	c = (unsigned)m->slab_class[slab];
+	m->busy[slab][chunk / 64] &= ~(UINT64_C(1) << (chunk % 64));
+	m->class_free[c]++;
+	m->used -= a.size;
+	m->chunk_bytes -= a.chunk_size;
+	if (--m->slab_live[slab] == 0) {
+		m->class_free[c] -= m->chunks[c];
+		m->slab_class[slab] = -1;
+		m->free_slabs++;
+	}
+	m->live[i] = m->live[--m->nlive];
+	m->stale[m->nstale++ % STALE_RING] = a;
+	return true;
+}
+
+/* A free that must be refused and change nothing. */
+static bool
+model_refused(struct model *m, const struct mk_slab_alloc *a)
+{
+	return mk_slab_free(m->sa, a) == -EINVAL && model_report_ok(m);
+}
+
+/* A size of a random class, often one of its edges; now and then 0 or too big. */
+static uint64_t
+model_size(const struct model *m, uint64_t *seed)
+{
+	uint64_t lo, hi, pick = mk_test_below(seed, 256);
+	unsigned c;
+
+	if (pick == 0)
+		return 0;
+	if (pick == 1)
+		return m->slab_size + 1 + mk_test_below(seed, 1000);
+	c = (unsigned)mk_test_below(seed, m->nclasses);
+	lo = c == 0 ? 1 : m->size[c - 1] + UINT64_C(1);
+	hi = m->size[c];
+	if (pick < 64)
+		return pick % 2 ? lo : hi;
+	return lo + mk_test_below(seed, hi - lo + 1);
+}
+
+/* Random churn against the model; phases swing the live set between empty and full. */
+static void
+model_run(const struct mk_slab_conf *conf, uint64_t steps, uint64_t seed0)
+{
+	static const unsigned alloc_pct[] = { 90, 55, 50, 15 };
+	uint64_t seed = seed0, step = 0, pick;
+	static struct model m;
+	struct mk_slab_alloc forged;
+	bool ok;
+
+	ok = model_init(&m, conf);
+	CU_ASSERT_FATAL(ok);
+	for (step = 0; step < steps && ok; step++) {
+		unsigned pct = alloc_pct[step / MODEL_PHASE % 4];
+
+		pick = mk_test_below(&seed, 100);
+		if (pick < pct || m.nlive == 0) {
+			ok = model_alloc(&m, model_size(&m, &seed));
+		} else {
+			size_t i = (size_t)mk_test_below(&seed, m.nlive);
+
+			forged = m.live[i];
+			ok = model_free(&m, i);
+			if (ok && pick % 16 == 0)
+				ok = model_refused(&m, &forged);	/* double free */
+			if (ok && pick % 16 == 1 && m.nstale > 0)
+				ok = model_refused(&m, &m.stale[mk_test_below(&seed,
+					m.nstale < STALE_RING ? m.nstale : STALE_RING)]);
+		}
+		if (ok && m.nlive > 0 && mk_test_below(&seed, 64) == 0) {
+			forged = m.live[mk_test_below(&seed, m.nlive)];
+			forged.handle ^= UINT64_C(1) << mk_test_below(&seed, 64);
+			ok = model_refused(&m, &forged);
+		}
+		ok = ok && model_report_ok(&m);
+		if (ok && step % MODEL_BATCH == 0)
+			ok = mk_slab_check(m.sa) == 0;
+	}
+	while (ok && m.nlive > 0)
+		ok = model_free(&m, m.nlive - 1) && model_report_ok(&m);
+	ok = ok && mk_slab_check(m.sa) == 0 && m.free_slabs == m.nslabs && m.used == 0;
+	if (!ok)
+		fprintf(stderr, "slab model: mismatch, seed %" PRIu64 " step %" PRIu64 "\n",
+			seed0, step);
+	CU_ASSERT(ok);
+	mk_slab_destroy(m.sa);
+}
+
+/*
+ * The defaults over 24 slabs and a tail: every class, slabs moving between classes. Then small
+ * slabs, many of which change class, so blocks are replaced and reused.
+ */
+static void
+test_model(void)
+{
+	const uint64_t steps = mk_test_long() ? 100 * MODEL_STEPS : MODEL_STEPS;
+	struct mk_slab_conf defaults = { .size = 24 * SLAB + 12345 };
+	struct mk_slab_conf small = {
+		.size = 40 * 4096 + 100, .slab_size = 4096, .factor = 1.5, .min_class = 16,
+		.min_slice = 8,
+	};
+
+	model_run(&defaults, steps, 1);
+	model_run(&small, steps / 4, 2);
+}
+
+/* --- misuse ------------------------------------------------------------------------------ */
+
+static void
+test_misuse_args(void)
+{
+	struct mk_slab *sa = create(SLAB, 0, 0, 0, 0);
+	struct mk_slab_alloc a, untouched;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	memset(&a, 0xa5, sizeof(a));
+	untouched = a;
+	CU_ASSERT_EQUAL(mk_slab_alloc(NULL, 64, &a), -EINVAL);
+	CU_ASSERT_EQUAL(mk_slab_alloc(sa, 64, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(mk_slab_alloc(sa, 0, &a), -EINVAL);
+	CU_ASSERT_EQUAL(mk_slab_alloc(sa, SLAB + 1, &a), -E2BIG);
+	CU_ASSERT_EQUAL(mk_slab_alloc(sa, UINT64_MAX, &a), -E2BIG);
+	CU_ASSERT_EQUAL(memcmp(&a, &untouched, sizeof(a)), 0);
+	CU_ASSERT_EQUAL(mk_slab_free(NULL, &a), -EINVAL);
+	CU_ASSERT_EQUAL(mk_slab_free(sa, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(mk_slab_check(NULL), -EINVAL);
+	memset(&a, 0, sizeof(a));
+	CU_ASSERT_EQUAL(mk_slab_free(sa, &a), -EINVAL);
+	a.size = 1;
+	a.chunk_size = 72;
+	CU_ASSERT_EQUAL(mk_slab_free(sa, &a), -EINVAL);
+	mk_slab_destroy(NULL);
+
+	/* A full segment fails with -ENOMEM and leaves out untouched. */
+	CU_ASSERT_EQUAL(mk_slab_alloc(sa, SLAB, &a), 0);
+	untouched = a;
+	CU_ASSERT_EQUAL(mk_slab_alloc(sa, 1, &a), -ENOMEM);
+	CU_ASSERT_EQUAL(memcmp(&a, &untouched, sizeof(a)), 0);
+	CU_ASSERT_EQUAL(mk_slab_free(sa, &a), 0);
+	CU_ASSERT_EQUAL(mk_slab_check(sa), 0);
+	mk_slab_destroy(sa);
+}
+
+/* Every refused free leaves the report and the structures as they were. */
+static bool
+refused(struct mk_slab *sa, const struct mk_slab_alloc *a)
+{
+	struct mk_slab_report before, after;
+	int rc;
+
+	mk_slab_report(sa, &before);
+	rc = mk_slab_free(sa, a);
+	mk_slab_report(sa, &after);
+	return rc == -EINVAL && memcmp(&before, &after, sizeof(before)) == 0 &&
+		mk_slab_check(sa) == 0;
+}
+
+static void
+test_misuse_handles(void)
+{
+	struct mk_slab *sa = create(2 * SLAB, 0, 0, 0, 0), *other = create(2 * SLAB, 0, 0, 0, 0);
+	struct mk_slab_alloc a, b, f, keep;
+	unsigned i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(other);
+	REQUIRE(mk_slab_alloc(sa, 100, &keep) == 0);	/* keeps slab 0 in class 120 */
+	REQUIRE(mk_slab_alloc(sa, 100, &a) == 0 && a.chunk_size == 120 && a.offset == 120);
+
+	/* Forged: any bit of the handle, offset or chunk size; a size of another class. */
+	for (i = 0; i < 64; i++) {
+		f = a;
+		f.handle ^= UINT64_C(1) << i;
+		REQUIRE(refused(sa, &f));
+		f = a;
+		f.offset ^= UINT64_C(1) << i;
+		REQUIRE(refused(sa, &f));
+		if (i < 32) {
+			f = a;
+			f.chunk_size ^= UINT32_C(1) << i;
+			REQUIRE(refused(sa, &f));
+		}
+	}
+	f = a;
+	f.offset += 120;
+	REQUIRE(refused(sa, &f));
+	f = a;
+	f.size = 96;
+	REQUIRE(refused(sa, &f));
+	f.size = 121;
+	REQUIRE(refused(sa, &f));
+	f.size = 0;
+	REQUIRE(refused(sa, &f));
+
+	/* Foreign: the same allocation made by another instance. */
+	REQUIRE(mk_slab_alloc(other, 100, &b) == 0 && mk_slab_alloc(other, 100, &b) == 0);
+	REQUIRE(b.offset == a.offset && b.handle != a.handle);
+	REQUIRE(refused(sa, &b));
+	REQUIRE(mk_slab_free(other, &a) == -EINVAL);
+	REQUIRE(mk_slab_free(other, &b) == 0);
+
+	/* Double free, then stale: the chunk handed out again, 255 times. */
+	REQUIRE(mk_slab_free(sa, &a) == 0);
+	REQUIRE(refused(sa, &a));
+	for (i = 0; i < 255; i++) {
+		REQUIRE(mk_slab_alloc(sa, 100, &b) == 0 && b.offset == a.offset);
+		REQUIRE(refused(sa, &a));
+		REQUIRE(mk_slab_free(sa, &b) == 0);
+		REQUIRE(refused(sa, &b));
+	}
+	REQUIRE(mk_slab_free(sa, &keep) == 0 && refused(sa, &keep));
+out:
+	mk_slab_destroy(other);
+	mk_slab_destroy(sa);
+}
+
+/*
+ * Stale handles of a slab that went back to the pool: to another class and back (new blocks),
+ * and to the same class with its block, where chunks above the bump index keep a generation
+ * one step on, in a group already entered: no bit flip of such a handle may free anything.
+ */
+static void
+test_misuse_reassigned(void)
+{
+	struct mk_slab *sa = create(SLAB, 0, 0, 0, 0);
+	struct mk_slab_alloc v[3], x, y, z, f;
+	unsigned i, k;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	REQUIRE(mk_slab_alloc(sa, 100, &x) == 0 && mk_slab_free(sa, &x) == 0);
+	REQUIRE(mk_slab_alloc(sa, 5000, &y) == 0 && y.offset == x.offset);
+	REQUIRE(refused(sa, &x));
+	REQUIRE(mk_slab_free(sa, &y) == 0);
+	REQUIRE(mk_slab_alloc(sa, 100, &z) == 0 && z.offset == x.offset);
+	REQUIRE(refused(sa, &x) && refused(sa, &y));
+	for (i = 1; i < 3; i++)
+		REQUIRE(mk_slab_alloc(sa, 100, &v[i]) == 0 && v[i].offset == i * 120);
+	f = v[2];
+	REQUIRE(mk_slab_free(sa, &v[2]) == 0);
+	REQUIRE(mk_slab_alloc(sa, 100, &v[2]) == 0 && v[2].offset == 240);
+	v[0] = z;
+	for (i = 0; i < 3; i++)
+		REQUIRE(mk_slab_free(sa, &v[i]) == 0);
+	REQUIRE(mk_slab_alloc(sa, 100, &z) == 0 && z.offset == 0);
+	for (k = 0; k < 2; k++, f = v[2]) {
+		REQUIRE(refused(sa, &f));
+		for (i = 0; i < 64; i++) {
+			f.handle ^= UINT64_C(1) << i;
+			REQUIRE(refused(sa, &f));
+			f.handle ^= UINT64_C(1) << i;
+		}
+	}
+	REQUIRE(mk_slab_free(sa, &z) == 0 && refused(sa, &z));
+out:
+	mk_slab_destroy(sa);
+}
+
+/* A 1 TiB segment: every slab as one chunk, then small chunks at offsets beyond 2^32. */
+static void
+test_tebibyte(void)
+{
+	const uint64_t nslabs = TIB / SLAB;
+	struct mk_slab *sa = create(TIB + 4095, 0, 0, 0, 0);
+	struct mk_slab_alloc *v = NULL, a;
+	struct mk_slab_report r;
+	struct mk_slab_stats st;
+	uint8_t *seen = NULL;
+	uint64_t i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	v = malloc(nslabs * sizeof(*v));
+	seen = calloc(nslabs, 1);
+	REQUIRE(v != NULL && seen != NULL);
+	mk_slab_stats(sa, &st);
+	REQUIRE(st.capacity == TIB && st.unusable == 4095 && st.slabs == nslabs);
+	REQUIRE(st.meta_bytes < TIB / 10000);
+	for (i = 0; i < nslabs; i++) {
+		REQUIRE(mk_slab_alloc(sa, SLAB, &v[i]) == 0);
+		REQUIRE(v[i].offset % SLAB == 0 && v[i].offset < TIB && !seen[v[i].offset / SLAB]);
+		seen[v[i].offset / SLAB] = 1;
+	}
+	REQUIRE(mk_slab_alloc(sa, SLAB, &a) == -ENOMEM);
+	mk_slab_report(sa, &r);
+	REQUIRE(r.capacity == TIB && r.chunk_bytes == TIB && r.used_bytes == TIB &&
+		r.free_slabs == 0 && r.largest_free == 0);
+	REQUIRE(mk_slab_check(sa) == 0);
+
+	REQUIRE(mk_slab_free(sa, &v[nslabs - 1]) == 0);
+	REQUIRE(mk_slab_alloc(sa, 72, &a) == 0 && a.offset == TIB - SLAB);
+	REQUIRE(mk_slab_alloc(sa, 72, &a) == 0 && a.offset == TIB - SLAB + 72);
+	REQUIRE(mk_slab_free(sa, &a) == 0);
+	mk_slab_report(sa, &r);
+	REQUIRE(r.largest_free == 72 && r.used_bytes == TIB - SLAB + 72);
+	REQUIRE(mk_slab_check(sa) == 0);
+out:
+	free(seen);
+	free(v);
+	mk_slab_destroy(sa);
+}
+
+static bool
+rejected(uint64_t size, uint32_t slab_size, double factor, uint32_t min_class,
+		uint32_t min_slice)
+{
+	struct mk_slab *sa;
+
+	errno = 0;
+	sa = create(size, slab_size, factor, min_class, min_slice);
+	mk_slab_destroy(sa);
+	return sa == NULL && errno == EINVAL;
+}
+
+static void
+test_bad_conf(void)
+{
+	errno = 0;
+	CU_ASSERT_PTR_NULL(mk_slab_create(NULL));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	CU_ASSERT(rejected(0, 0, 0, 0, 0));
+	CU_ASSERT(rejected(SLAB - 1, 0, 0, 0, 0));
+	CU_ASSERT(rejected(8192, 4096 + 8, 0, 0, 0));		/* not a power of two */
+	CU_ASSERT(rejected(8192, 2048, 0, 0, 0));		/* below 4 KiB */
+	CU_ASSERT(rejected(UINT64_MAX, UINT32_C(1) << 31, 0, 0, 0));	/* above 1 GiB */
+	CU_ASSERT(rejected(SLAB, 0, 1.0, 0, 0));
+	CU_ASSERT(rejected(SLAB, 0, 0.5, 0, 0));
+	CU_ASSERT(rejected(SLAB, 0, -2.0, 0, 0));
+	CU_ASSERT(rejected(SLAB, 0, NAN, 0, 0));
+	CU_ASSERT(rejected(SLAB, 0, INFINITY, 0, 0));
+	CU_ASSERT(rejected(SLAB, 0, 1.01, 0, 0));	/* 72 * 1.01 rounds back to 72 */
+	CU_ASSERT(rejected(SLAB, 0, 1.05, 1024, 0));	/* 156 classes, over 128 */
+	CU_ASSERT(rejected(SLAB, 0, 0, 56, 0));		/* min_class below min_slice */
+	CU_ASSERT(rejected(SLAB, 0, 0, 76, 0));		/* not a multiple of 8 */
+	CU_ASSERT(rejected(SLAB, 0, 0, 72, 73));
+	CU_ASSERT(rejected(SLAB, 0, 0, 2 * SLAB, 0));	/* above the slab size */
+	/*
+	 * More slabs than a handle names beside a 16-bit tag: 1 GiB slabs of 8-byte chunks take
+	 * 27 bits, the generation 8, so 2^13 slabs fit and 2^14 do not.
+	 */
+	CU_ASSERT(rejected(UINT64_C(1) << 44, UINT32_C(1) << 30, 2.0, 8, 8));
+	CU_ASSERT(rejected(UINT64_C(1) << 47, 0, 0, 0, 0));	/* 2^25 slabs of 4 MiB */
+	/* The edges that are fine. */
+	CU_ASSERT(!rejected(UINT64_C(1) << 43, UINT32_C(1) << 30, 2.0, 8, 8));
+	CU_ASSERT(!rejected(SLAB, 0, 0, 72, 72));
+	CU_ASSERT(!rejected(4096, 4096, 65536.0, 8, 1));
+}
+
+int
+test_slab_register(void)
+{
+	static const struct {
+		const char *name;
+		CU_TestFunc fn;
+	} tests[] = {
+		{ "class table", test_class_table },
+		{ "class table of other confs", test_class_table_conf },
+		{ "class edges and padding", test_class_edges },
+		{ "fill, free, refill with slabs", test_fill_refill },
+		{ "deep group bitmap", test_deep_bitmap },
+		{ "model check", test_model },
+		{ "misuse: arguments", test_misuse_args },
+		{ "misuse: handles", test_misuse_handles },
+		{ "misuse: slab back from the pool", test_misuse_reassigned },
+		{ "1 TiB segment", test_tebibyte },
+		{ "bad confs", test_bad_conf },
+	};
+	CU_pSuite suite = CU_add_suite("slab", NULL, NULL);
+	size_t i;
+
+	if (suite == NULL)
+		return -1;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
+			return -1;
+	return 0;
+}
