@@ -18,12 +18,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mk_prng.h"
+
 /* --- BENCH.md's common rules ------------------------------------------------------------- */
 
 /** The segment of (a) and (b): 1 GiB. */
 #define BENCH_SEGMENT_BYTES	(UINT64_C(1) << 30)
 
-/** splitmix64, exactly as BENCH.md defines it, so runs replay bit for bit. */
+/** BENCH.md's PRNG (config/mk_prng.h), one state per stream. */
 struct bench_rng {
 	uint64_t s;
 };
@@ -31,25 +33,19 @@ struct bench_rng {
 static inline uint64_t
 bench_next(struct bench_rng *r)
 {
-	uint64_t z = (r->s += UINT64_C(0x9E3779B97F4A7C15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
+	return mk_prng_next(&r->s);
 }
 
-/** Uniform in [0, n), n <= 2^32: BENCH.md's below(). */
 static inline uint64_t
 bench_below(struct bench_rng *r, uint64_t n)
 {
-	return ((bench_next(r) >> 32) * n) >> 32;
+	return mk_prng_below(&r->s, n);
 }
 
-/** Uniform in [lo, hi]: BENCH.md's range(). */
 static inline uint64_t
 bench_range(struct bench_rng *r, uint64_t lo, uint64_t hi)
 {
-	return lo + bench_below(r, hi - lo + 1);
+	return mk_prng_range(&r->s, lo, hi);
 }
 
 /** Monotonic nanoseconds. */
