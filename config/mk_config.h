@@ -37,4 +37,15 @@
 /** Mooncake's kMinSliceSize: every request is padded to at least this. */
 #define MK_SLAB_MIN_SLICE		64
 
+/* --- lib/mkalloc ------------------------------------------------------------------------ */
+
+/** Requests a worker takes from its ring at once. */
+#define MK_SERVICE_BURST		32
+/** Requests one client may have in flight: its completion ring's size. */
+#define MK_SERVICE_CLIENT_DEPTH		256
+/** Clients open at once; request rings hold max_clients x client_depth requests. */
+#define MK_SERVICE_MAX_CLIENTS		16
+/** How long a blocking client call retries a submission that found no room, in ms. */
+#define MK_CLIENT_RETRY_MS		1000
+
 #endif /* MK_CONFIG_H */

@@ -20,8 +20,12 @@ typedef int (*mk_test_register_t)(void);
 
 int test_offset_register(void);
 int test_slab_register(void);
+int test_buffer_register(void);
+/** test_descriptor.c adds its tests to the buffer suite that test_buffer.c registers. */
+int test_descriptor_add(CU_pSuite s);
 #ifdef MK_TEST_HAVE_EAL
 int test_eal_register(void);
+int test_service_register(void);
 #endif
 
 /** True when run with --long (or MK_TEST_LONG=1): model checks run 100x more steps. */

@@ -19,7 +19,7 @@
 /** Memory the fixture asks the EAL for, in MiB. */
 #define MK_TEST_EAL_MEM_MB 512
 /** lcores the fixture starts: more than this machine's CPUs, mapped onto them. */
-#define MK_TEST_EAL_LCORES 4
+#define MK_TEST_EAL_LCORES 6
 
 /** Bring the EAL up once; 0 or a negative errno (and a message). */
 int mk_test_eal_up(void);

@@ -16,8 +16,10 @@ static const struct {
 } suites[] = {
 	{ "offset", test_offset_register },
 	{ "slab", test_slab_register },
+	{ "buffer", test_buffer_register },
 #ifdef MK_TEST_HAVE_EAL
 	{ "eal", test_eal_register },
+	{ "service", test_service_register },
 #endif
 };
 

@@ -60,20 +60,6 @@ create(uint64_t size, uint32_t slab_size, double factor, uint32_t min_class, uin
 }
 
 static void
-shuffle(struct mk_slab_alloc *v, size_t n, uint64_t *seed)
-{
-	struct mk_slab_alloc t;
-	size_t i, j;
-
-	for (i = 0; i + 1 < n; i++) {
-		j = i + (size_t)mk_test_below(seed, n - i);
-		t = v[i];
-		v[i] = v[j];
-		v[j] = t;
-	}
-}
-
-static void
 test_class_table(void)
 {
 	struct mk_slab *sa = create(SLAB, 0, 0, 0, 0);
@@ -92,46 +78,39 @@ test_class_table(void)
 	mk_slab_destroy(sa);
 }
 
-/* Class tables of other configurations, worked out by hand from CacheLib's rule. */
+/*
+ * Class tables of other configurations, worked out by hand from CacheLib's rule; a slab that
+ * holds two chunks of 2048 but one of 2560 is followed by the slab size; a smallest class of
+ * a whole slab is the only class.
+ */
 static void
 test_class_table_conf(void)
 {
-	static const uint32_t pow2[] = { 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768,
-		65536 };
-	static const uint32_t small[] = { 16, 24, 40, 64, 96, 144, 216, 328, 496, 744, 1120, 1680,
-		4096 };
+	static const struct {
+		struct mk_slab_conf conf;
+		uint32_t sizes[16];	/* ends with the slab size */
+	} confs[] = {
+		{ { 1 * MIB, 65536, 2.0, 64, 0 }, { 64, 128, 256, 512, 1024, 2048, 4096, 8192,
+			16384, 32768, 65536 } },
+		{ { 64 * 1024, 4096, 1.5, 16, 8 }, { 16, 24, 40, 64, 96, 144, 216, 328, 496, 744,
+			1120, 1680, 4096 } },
+		{ { 4096, 4096, 1.25, 2048, 0 }, { 2048, 4096 } },
+		{ { 8192, 4096, 0, 4096, 0 }, { 4096 } },
+	};
 	struct mk_slab *sa;
-	unsigned c;
+	unsigned i, c, n;
 
-	sa = create(1 * MIB, 65536, 2.0, 64, 0);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
-	CU_ASSERT_EQUAL(mk_slab_class_count(sa), 11);
-	for (c = 0; c < 11; c++)
-		CU_ASSERT_EQUAL(mk_slab_class_size(sa, c), pow2[c]);
-	mk_slab_destroy(sa);
-
-	sa = create(64 * 1024, 4096, 1.5, 16, 8);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
-	CU_ASSERT_EQUAL(mk_slab_class_count(sa), 13);
-	for (c = 0; c < 13; c++)
-		CU_ASSERT_EQUAL(mk_slab_class_size(sa, c), small[c]);
-	mk_slab_destroy(sa);
-
-	/* A slab holds two chunks of 2048 but one of 2560: the slab size follows. */
-	sa = create(4096, 4096, 1.25, 2048, 0);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
-	CU_ASSERT_EQUAL(mk_slab_class_count(sa), 2);
-	CU_ASSERT_EQUAL(mk_slab_class_size(sa, 0), 2048);
-	CU_ASSERT_EQUAL(mk_slab_class_size(sa, 1), 4096);
-	mk_slab_destroy(sa);
-
-	/* Smallest class of a whole slab: the only class. */
-	sa = create(8192, 4096, 0, 4096, 0);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
-	CU_ASSERT_EQUAL(mk_slab_class_count(sa), 1);
-	CU_ASSERT_EQUAL(mk_slab_class_size(sa, 0), 4096);
-	CU_ASSERT_EQUAL(mk_slab_check(sa), 0);
-	mk_slab_destroy(sa);
+	for (i = 0; i < sizeof(confs) / sizeof(confs[0]); i++) {
+		sa = mk_slab_create(&confs[i].conf);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+		for (n = 1; confs[i].sizes[n - 1] != confs[i].conf.slab_size; n++)
+			;
+		CU_ASSERT_EQUAL(mk_slab_class_count(sa), n);
+		for (c = 0; c <= n; c++)
+			CU_ASSERT_EQUAL(mk_slab_class_size(sa, c), c < n ? confs[i].sizes[c] : 0);
+		CU_ASSERT_EQUAL(mk_slab_check(sa), 0);
+		mk_slab_destroy(sa);
+	}
 }
 
 /* Sizes 1 .. min_slice are padded, then every class edge: size - 1, size, size + 1. */
@@ -188,7 +167,7 @@ out:
 }
 
 /*
- * Fill a segment (with an unusable tail) with one class, free everything in a random order,
+ * Fill a segment (with an unusable tail) with one class, free everything in a scattered order,
  * then fill it with whole-slab chunks: every slab must have come back. Metadata stays within
  * 2 % for 72-byte chunks and 0.2 % for 1 KiB ones.
  */
@@ -200,7 +179,7 @@ test_fill_refill(void)
 	struct mk_slab_alloc *v = NULL, extra;
 	struct mk_slab_report r;
 	struct mk_slab_stats st;
-	uint64_t seed = 7, i, n = 0;
+	uint64_t i, n = 0;
 	uint64_t *seen = NULL;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
@@ -229,9 +208,9 @@ test_fill_refill(void)
 	REQUIRE(st.meta_bytes * 50 <= st.capacity);	/* 2 % */
 	REQUIRE(mk_slab_check(sa) == 0);
 
-	shuffle(v, n, &seed);
+	/* In a scattered order: 7919 is prime and does not divide n. */
 	for (i = 0; i < n; i++) {
-		REQUIRE(mk_slab_free(sa, &v[i]) == 0);
+		REQUIRE(mk_slab_free(sa, &v[i * 7919 % n]) == 0);
 		if (i == n / 2) {
 			REQUIRE(mk_slab_check(sa) == 0);
 			mk_slab_report(sa, &r);
@@ -635,7 +614,10 @@ test_misuse_handles(void)
 	REQUIRE(mk_slab_free(other, &a) == -EINVAL);
 	REQUIRE(mk_slab_free(other, &b) == 0);
 
-	/* Double free, then stale: the chunk handed out again, 255 times. */
+	/*
+	 * Double free, then stale: the chunk handed out again 255 times. After the 256th free
+	 * the generation of a has come round, but its chunk is free: still refused.
+	 */
 	REQUIRE(mk_slab_free(sa, &a) == 0);
 	REQUIRE(refused(sa, &a));
 	for (i = 0; i < 255; i++) {
@@ -644,6 +626,7 @@ test_misuse_handles(void)
 		REQUIRE(mk_slab_free(sa, &b) == 0);
 		REQUIRE(refused(sa, &b));
 	}
+	REQUIRE(refused(sa, &a));
 	REQUIRE(mk_slab_free(sa, &keep) == 0 && refused(sa, &keep));
 out:
 	mk_slab_destroy(other);
@@ -687,6 +670,33 @@ test_misuse_reassigned(void)
 		}
 	}
 	REQUIRE(mk_slab_free(sa, &z) == 0 && refused(sa, &z));
+out:
+	mk_slab_destroy(sa);
+}
+
+/*
+ * A free slab keeps its block: the class that held it takes it back before a slab whose
+ * block must be replaced, and only a class change allocates a block.
+ */
+static void
+test_pool_blocks(void)
+{
+	struct mk_slab *sa = create(2 * SLAB, 0, 0, 0, 0);
+	struct mk_slab_alloc a, b;
+	struct mk_slab_stats st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	REQUIRE(mk_slab_alloc(sa, 100, &a) == 0 && mk_slab_alloc(sa, 5000, &b) == 0);
+	REQUIRE(a.offset == 0 && b.offset == SLAB);
+	REQUIRE(mk_slab_free(sa, &a) == 0 && mk_slab_free(sa, &b) == 0);
+	REQUIRE(mk_slab_alloc(sa, 5000, &b) == 0 && b.offset == SLAB);
+	REQUIRE(mk_slab_alloc(sa, 100, &a) == 0 && a.offset == 0);
+	mk_slab_stats(sa, &st);
+	REQUIRE(st.block_allocs == 2 && st.slab_grabs == 4 && st.slab_releases == 2);
+	REQUIRE(mk_slab_free(sa, &a) == 0 && mk_slab_free(sa, &b) == 0);
+	REQUIRE(mk_slab_alloc(sa, SLAB, &a) == 0 && mk_slab_alloc(sa, SLAB, &b) == 0);
+	mk_slab_stats(sa, &st);
+	REQUIRE(st.block_allocs == 4 && st.free_slabs == 0 && mk_slab_check(sa) == 0);
 out:
 	mk_slab_destroy(sa);
 }
@@ -796,6 +806,7 @@ test_slab_register(void)
 		{ "misuse: arguments", test_misuse_args },
 		{ "misuse: handles", test_misuse_handles },
 		{ "misuse: slab back from the pool", test_misuse_reassigned },
+		{ "free slabs keep their blocks", test_pool_blocks },
 		{ "1 TiB segment", test_tebibyte },
 		{ "bad confs", test_bad_conf },
 	};

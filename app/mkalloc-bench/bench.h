@@ -130,11 +130,32 @@ struct bench_workload {
 	const char *title;	/**< one line for --help and the table */
 	/** Runs on segment targets only: heap targets (and so the EAL) are not needed. */
 	bool segment_only;
+	/** Needs the EAL whatever the targets (the service). */
+	bool eal;
 	/** Run on every target of @p ctx it applies to; a negative errno when it could not. */
 	int (*run)(struct bench_ctx *ctx, const struct bench_workload *w);
 };
 
+/* (a)'s shape, which (d) repeats through the service */
+#define BENCH_CHURN_SLOTS	10000
+#define BENCH_CHURN_SEED	12345
+#define BENCH_CHURN_MIN		64
+#define BENCH_CHURN_MAX		65536
+
+/** What one churn of (a) on one target measured. */
+struct bench_churn_result {
+	uint64_t ns;		/**< over the steps */
+	uint64_t fails;
+	uint64_t fill_fails;
+	struct bench_figures fig;
+};
+
+/** (a) on one target with ctx->steps steps: 0, or a negative errno after bench_fail(). */
+int bench_churn_one(struct bench_ctx *ctx, const struct bench_workload *w,
+		const struct bench_target *t, struct bench_churn_result *res);
+
 int bench_churn_run(struct bench_ctx *ctx, const struct bench_workload *w);
+int bench_service_run(struct bench_ctx *ctx, const struct bench_workload *w);
 int bench_fill_run(struct bench_ctx *ctx, const struct bench_workload *w);
 int bench_mc_uniform_run(struct bench_ctx *ctx, const struct bench_workload *w);
 int bench_mc_random_run(struct bench_ctx *ctx, const struct bench_workload *w);

@@ -166,7 +166,10 @@ hugetlbfs_mounted(void)
 	return found;
 }
 
-/* "0@(0,1,...)": lcore 0 allowed on every CPU of our affinity, as without the EAL. */
+/*
+ * "(0-4)@(0,1,...)": main, and the workers and clients of (d) (2 + 2), each allowed on every
+ * CPU of our affinity, as without the EAL; they may outnumber the CPUs.
+ */
 static void
 lcore_map(char *buf, size_t len)
 {
@@ -174,7 +177,7 @@ lcore_map(char *buf, size_t len)
 	size_t used;
 	int cpu, n = 0;
 
-	used = (size_t)snprintf(buf, len, "--lcores=0@(");
+	used = (size_t)snprintf(buf, len, "--lcores=(0-4)@(");
 	if (sched_getaffinity(0, sizeof(set), &set) != 0)
 		CPU_ZERO(&set);
 	for (cpu = 0; cpu < CPU_SETSIZE && used + 8 < len; cpu++) {
@@ -183,7 +186,7 @@ lcore_map(char *buf, size_t len)
 		used += (size_t)snprintf(buf + used, len - used, "%s%d", n++ ? "," : "", cpu);
 	}
 	if (n == 0)
-		used = (size_t)snprintf(buf, len, "--lcores=0@(0");
+		used = (size_t)snprintf(buf, len, "--lcores=(0-4)@(0");
 	snprintf(buf + used, len - used, ")");
 }
 

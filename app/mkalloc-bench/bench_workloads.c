@@ -17,18 +17,6 @@
 
 /* --- (a) churn --------------------------------------------------------------------------- */
 
-#define CHURN_SLOTS	10000
-#define CHURN_SEED	12345
-#define CHURN_MIN	64
-#define CHURN_MAX	65536
-
-struct churn_result {
-	uint64_t ns;
-	uint64_t fails;
-	uint64_t fill_fails;
-	struct bench_figures fig;
-};
-
 /* Free every live slot; 0 or the first error. */
 static int
 free_all(const struct bench_target *t, void *st, struct bench_rec *recs, size_t n)
@@ -49,13 +37,13 @@ free_all(const struct bench_target *t, void *st, struct bench_rec *recs, size_t 
 
 static int
 churn_fill(const struct bench_target *t, void *st, struct bench_rec *slots,
-		struct bench_rng *rng, struct churn_result *res)
+		struct bench_rng *rng, struct bench_churn_result *res)
 {
 	size_t i;
 	int rc;
 
-	for (i = 0; i < CHURN_SLOTS; i++) {
-		rc = t->alloc(st, bench_range(rng, CHURN_MIN, CHURN_MAX), &slots[i]);
+	for (i = 0; i < BENCH_CHURN_SLOTS; i++) {
+		rc = t->alloc(st, bench_range(rng, BENCH_CHURN_MIN, BENCH_CHURN_MAX), &slots[i]);
 		if (rc == -ENOMEM)
 			res->fill_fails++;
 		else if (rc != 0)
@@ -70,7 +58,7 @@ churn_fill(const struct bench_target *t, void *st, struct bench_rec *slots,
  */
 static int
 churn_steps(const struct bench_ctx *ctx, const struct bench_target *t, void *st,
-		struct bench_rec *slots, struct bench_rng *rng, struct churn_result *res)
+		struct bench_rec *slots, struct bench_rng *rng, struct bench_churn_result *res)
 {
 	uint64_t step, t0;
 	struct bench_rec *slot;
@@ -78,14 +66,14 @@ churn_steps(const struct bench_ctx *ctx, const struct bench_target *t, void *st,
 
 	t0 = bench_now_ns();
 	for (step = 0; step < ctx->steps; step++) {
-		slot = &slots[bench_below(rng, CHURN_SLOTS)];
+		slot = &slots[bench_below(rng, BENCH_CHURN_SLOTS)];
 		if (slot->size != 0) {
 			rc = t->free(st, slot);
 			if (rc != 0)
 				return rc;
 			slot->size = 0;
 		}
-		rc = t->alloc(st, bench_range(rng, CHURN_MIN, CHURN_MAX), slot);
+		rc = t->alloc(st, bench_range(rng, BENCH_CHURN_MIN, BENCH_CHURN_MAX), slot);
 		if (rc == -ENOMEM)
 			res->fails++;
 		else if (rc != 0)
@@ -98,12 +86,12 @@ churn_steps(const struct bench_ctx *ctx, const struct bench_target *t, void *st,
 	return 0;
 }
 
-static int
-churn_one(struct bench_ctx *ctx, const struct bench_workload *w, const struct bench_target *t,
-		struct churn_result *res)
+int
+bench_churn_one(struct bench_ctx *ctx, const struct bench_workload *w, const struct bench_target *t,
+		struct bench_churn_result *res)
 {
-	struct bench_rng rng = { .s = CHURN_SEED };
-	struct bench_rec *slots = calloc(CHURN_SLOTS, sizeof(*slots));
+	struct bench_rng rng = { .s = BENCH_CHURN_SEED };
+	struct bench_rec *slots = calloc(BENCH_CHURN_SLOTS, sizeof(*slots));
 	void *st = NULL;
 	int rc = -ENOMEM;
 
@@ -120,7 +108,7 @@ churn_one(struct bench_ctx *ctx, const struct bench_workload *w, const struct be
 	if (rc != 0)
 		goto error;
 	if (ctx->check) {
-		rc = bench_verify(ctx, w, t, st, slots, CHURN_SLOTS, BENCH_SEGMENT_BYTES,
+		rc = bench_verify(ctx, w, t, st, slots, BENCH_CHURN_SLOTS, BENCH_SEGMENT_BYTES,
 			"after the fill");
 		if (rc != 0)
 			goto out;
@@ -131,16 +119,16 @@ churn_one(struct bench_ctx *ctx, const struct bench_workload *w, const struct be
 	if (t->figures != NULL)
 		t->figures(st, &res->fig);
 	if (ctx->check) {
-		rc = bench_verify(ctx, w, t, st, slots, CHURN_SLOTS, BENCH_SEGMENT_BYTES,
+		rc = bench_verify(ctx, w, t, st, slots, BENCH_CHURN_SLOTS, BENCH_SEGMENT_BYTES,
 			"after the steps");
 		if (rc != 0)
 			goto out;
 	}
-	rc = free_all(t, st, slots, CHURN_SLOTS);
+	rc = free_all(t, st, slots, BENCH_CHURN_SLOTS);
 	if (rc != 0)
 		goto error;
 	if (ctx->check)
-		rc = bench_verify(ctx, w, t, st, slots, CHURN_SLOTS, BENCH_SEGMENT_BYTES,
+		rc = bench_verify(ctx, w, t, st, slots, BENCH_CHURN_SLOTS, BENCH_SEGMENT_BYTES,
 			"after freeing everything");
 	goto out;
 error:
@@ -155,19 +143,19 @@ out:
 int
 bench_churn_run(struct bench_ctx *ctx, const struct bench_workload *w)
 {
-	struct churn_result res;
+	struct bench_churn_result res;
 	struct bench_row row;
 	double base_ns = 0, ns;
 	unsigned int i;
 
 	bench_section(ctx, "(a) %s: %d live slots, sizes %d..%d B, %" PRIu64
 		" steps, seed %d, %" PRIu64 " MiB segment\nratio: ns_per_pair over the first"
-		" allocator's; " BENCH_META_LEGEND, w->title, CHURN_SLOTS, CHURN_MIN, CHURN_MAX,
-		ctx->steps, CHURN_SEED, BENCH_SEGMENT_BYTES >> 20);
+		" allocator's; " BENCH_META_LEGEND, w->title, BENCH_CHURN_SLOTS, BENCH_CHURN_MIN, BENCH_CHURN_MAX,
+		ctx->steps, BENCH_CHURN_SEED, BENCH_SEGMENT_BYTES >> 20);
 	for (i = 0; i < ctx->ntargets; i++) {
 		const struct bench_target *t = ctx->targets[i];
 
-		if (churn_one(ctx, w, t, &res) != 0)
+		if (bench_churn_one(ctx, w, t, &res) != 0)
 			continue;
 		ns = (double)res.ns / (double)ctx->steps;
 		/* Comparisons are made inside one run: against the first target measured. */

@@ -37,12 +37,15 @@
 
 /* The workloads, in the order they run. A new workload is one more entry. */
 static const struct bench_workload workloads[] = {
-	{ "a", "a", "churn", false, bench_churn_run },
-	{ "b", "b", "fill/refill", true, bench_fill_run },
-	{ "c-uniform", "c", "Mooncake allocator_bench, uniform sizes", true,
+	{ "a", "a", "churn", false, false, bench_churn_run },
+	{ "b", "b", "fill/refill", true, false, bench_fill_run },
+	{ "c-uniform", "c", "Mooncake allocator_bench, uniform sizes", true, false,
 		bench_mc_uniform_run },
-	{ "c-random", "c", "Mooncake allocator_bench, random sizes", true, bench_mc_random_run },
-	{ "c-dsa", "c", "Mooncake allocator_bench, DSA KV/indexer pair", true, bench_mc_dsa_run },
+	{ "c-random", "c", "Mooncake allocator_bench, random sizes", true, false,
+		bench_mc_random_run },
+	{ "c-dsa", "c", "Mooncake allocator_bench, DSA KV/indexer pair", true, false,
+		bench_mc_dsa_run },
+	{ "d", "d", "service churn", false, true, bench_service_run },
 };
 #define NWORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
 
@@ -274,15 +277,18 @@ parse_options(int argc, char **argv, struct bench_ctx *ctx, bool selected[NWORKL
 	ctx->rounds = rounds != 0 ? rounds : ctx->quick ? QUICK_ROUNDS : DEFAULT_ROUNDS;
 }
 
-/* rte_malloc needs the EAL, but only when a selected workload runs on heap targets. */
+/* The service needs the EAL; rte_malloc too, when a selected workload runs on heap targets. */
 static bool
 needs_eal(const struct bench_ctx *ctx, const bool selected[NWORKLOADS])
 {
 	bool heap_workload = false;
 	unsigned int i;
 
-	for (i = 0; i < NWORKLOADS; i++)
+	for (i = 0; i < NWORKLOADS; i++) {
+		if (selected[i] && workloads[i].eal)
+			return true;
 		heap_workload |= selected[i] && !workloads[i].segment_only;
+	}
 	for (i = 0; heap_workload && i < ctx->ntargets; i++)
 		if (strcmp(ctx->targets[i]->name, "rte_malloc") == 0)
 			return true;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The slab allocator; the idea is in mk_slab.h, the instance layout in mk_slab_pvt.h. The
- * pieces, in the order they appear: class table, the per-slab freed-chunk bitmap, slab lists
- * and the free-slab pool, create/destroy, alloc/free, figures. The checker is mk_slab_check.c.
+ * pieces, in the order they appear: class table, hierarchical bitmaps, the chunks of a slab,
+ * partial slabs and the pool, create/destroy, alloc/free, figures. The checker is
+ * mk_slab_check.c.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -111,8 +112,8 @@ class_of(const struct mk_slab *sa, uint64_t padded)
  * (struct hbm_shape). Finding the lowest set bit is one count-trailing-zeros per level. Set
  * sets every level's bit, set already or not, and clear_if clears under a mask: whether a
  * word was or becomes empty goes either way at random in a churn, so a branch there would
- * mispredict. One and two levels, all that a 16 GiB segment of 4 MiB slabs and every class of
- * 1184 bytes or more need, take no loop.
+ * mispredict. Set and first run no loop for one or two levels: all that the groups of every
+ * default class, and the slabs of a segment up to 16 GiB of 4 MiB slabs, need.
  */
 
 static void
@@ -358,13 +359,14 @@ slab_take(struct mk_slab *sa, unsigned cid)
 	return 0;
 }
 
-/* Return an empty slab, no longer partial, to the pool; it keeps its block. */
+/* Return an empty slab to the pool; it keeps its block. */
 static MK_COLD void
 slab_release(struct mk_slab *sa, unsigned cid, uint32_t s)
 {
 	struct slab_class *cls = &sa->cls[cid];
 	struct slab_hdr *h = &sa->hdrs[s];
 
+	partial_clear_if(sa, cid, s, 1);
 	h->class_id = CLASS_NONE;
 	h->next = cls->cached;
 	if (cls->cached == SLAB_NONE)
@@ -576,7 +578,6 @@ mk_slab_free(struct mk_slab *sa, const struct mk_slab_alloc *a)
 	cls->live--;
 	cls->used_bytes -= size;
 	if (MK_UNLIKELY(h->live == 0)) {
-		partial_clear_if(sa, cid, s, 1);
 		slab_release(sa, cid, (uint32_t)s);
 		return 0;
 	}

@@ -39,8 +39,9 @@
  * - bitmap words that the bump index has not entered hold garbage and are cleared as it
  *   enters them, so giving a slab to a class clears one word;
  * - free slabs are kept in stacks, one per class of the block they hold and one for slabs
- *   without a block, found through a bitmap of the non-empty stacks. Only when a slab
- *   changes class is its block freed and a new one allocated with aligned_alloc().
+ *   without a block, found through a bitmap of the non-empty stacks.
+ * The one step whose time is the C library's: when a class takes a slab that holds no block
+ * of its size, the old block is freed and a new one allocated with aligned_alloc().
  *
  * mk_slab_report() is exact, unlike CacheLib's "unknown": largest_free is the largest request
  * that would succeed right now. It and the byte totals are read in O(classes).
@@ -113,7 +114,7 @@ struct mk_slab_stats {
 	uint32_t slabs;		/**< whole slabs */
 	uint32_t free_slabs;	/**< slabs in the pool */
 	uint32_t classes;	/**< allocation classes */
-	uint64_t meta_bytes;	/**< all bookkeeping: instance, tables, slab headers, chunk blocks */
+	uint64_t meta_bytes;	/**< all bookkeeping: instance, tables, headers, chunk blocks */
 	uint64_t header_bytes;	/**< the slab header table alone */
 	uint64_t block_bytes;	/**< per-slab chunk blocks (bitmaps and generations) alone */
 	uint64_t slab_grabs;	/**< slabs taken from the pool by a class */
@@ -177,7 +178,7 @@ int mk_slab_alloc(struct mk_slab *sa, uint64_t size, struct mk_slab_alloc *out);
 int mk_slab_free(struct mk_slab *sa, const struct mk_slab_alloc *a);
 
 /**
- * Exact free-space figures, in O(1).
+ * Exact free-space figures, in O(classes).
  *
  * @param sa
  *   The allocator.
@@ -187,7 +188,7 @@ int mk_slab_free(struct mk_slab *sa, const struct mk_slab_alloc *a);
 void mk_slab_report(const struct mk_slab *sa, struct mk_slab_report *r);
 
 /**
- * Counters and metadata cost, in O(1).
+ * Counters and metadata cost, in O(classes).
  *
  * @param sa
  *   The allocator.
@@ -197,8 +198,8 @@ void mk_slab_report(const struct mk_slab *sa, struct mk_slab_report *r);
 void mk_slab_stats(const struct mk_slab *sa, struct mk_slab_stats *s);
 
 /**
- * Walk every structure (class table, slab headers, bitmaps, class lists, free-slab pool,
- * counters) and check its invariants.
+ * Walk every structure (class table, size buckets, slab headers, chunk groups and bitmaps,
+ * generations, partial-slab bitmaps, free-slab pool, counters) and check its invariants.
  *
  * @param sa
  *   The allocator.

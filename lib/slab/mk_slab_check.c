@@ -210,7 +210,7 @@ check_stack(const struct mk_slab *sa, uint64_t *seen, uint32_t head, unsigned ci
 
 	for (s = head; s != SLAB_NONE; s = h->next) {
 		CHECK(s < sa->nslabs, "pool stack of class %u: slab index %u", cid, s);
-		CHECK(!(seen[s >> WORD_SHIFT] & bit(s)), "slab %u is in two pool stacks", s);
+		CHECK(!(seen[s >> WORD_SHIFT] & bit(s)), "slab %u is in the pool twice", s);
 		seen[s >> WORD_SHIFT] |= bit(s);
 		h = &sa->hdrs[s];
 		CHECK(h->class_id == CLASS_NONE && h->block_class == cid,
@@ -249,7 +249,8 @@ check_pool(const struct mk_slab *sa, const struct check_sum *sum)
 		"free slabs: %u in the pool, %u by header, %u counted",
 		pool, sum->free_slabs, sa->free_slabs);
 	for (c = sa->nclasses; c < MK_SLAB_CLASS_MAX; c++)
-		CHECK(!mask_test(sa->cached_mask, c), "pool mask bit of class %u beyond the last", c);
+		CHECK(!mask_test(sa->cached_mask, c), "pool mask bit of class %u, past the last",
+			c);
 out:
 	free(seen);
 	return rc;

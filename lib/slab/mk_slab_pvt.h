@@ -12,7 +12,6 @@
 
 #include "mk_slab.h"
 
-
 /** End of a pool stack. */
 #define SLAB_NONE	UINT32_MAX
 /** Class of a slab in the pool, or block class of a slab without a block. */
@@ -46,8 +45,8 @@ struct hbm_shape {
 };
 
 /*
- * The first level of a slab's freed-chunk bitmap, with the chunks' generations beside it: a
- * free, and the alloc that takes the chunk back, each touch one cache line of the block.
+ * 56 chunks of a slab: their freed bits and their generations side by side, so that a free,
+ * and the alloc that takes the chunk back, each touch one cache line of the block.
  */
 struct chunk_group {
 	uint64_t freed;			/* bit i: chunk i of the group is freed */
@@ -93,10 +92,14 @@ struct mk_slab {
 	uint8_t *bucket;	/* size bucket -> smallest class that may hold it */
 	uint64_t *partial_words; /* the classes' partial-slab bitmaps below their top words */
 	struct hbm_shape slabs;	/* ...their shape */
-	uint64_t tag;		/* instance tag, the handle's bits from tag_shift up */
+	/*
+	 * A handle, from bit 0 up: the chunk index in chunk_bits bits, the slab index, the
+	 * generation from gen_shift (8 bits), the instance tag from tag_shift to bit 63.
+	 */
+	uint64_t tag;
 	uint64_t tag_bits;	/* the tag in place in a handle */
-	unsigned chunk_bits;	/* handle: chunk index in [0, chunk_bits) */
-	unsigned gen_shift;	/* handle: slab index below, generation from here */
+	unsigned chunk_bits;
+	unsigned gen_shift;
 	unsigned tag_shift;
 	unsigned slab_log2;
 	uint64_t chunk_mask;

@@ -231,7 +231,7 @@ do_forged(struct input *in)
 		f.chunk_size ^= UINT32_C(1) << (how >> 2) % 32;
 		break;
 	case 3:
-		f.size = (c == 0 ? 1 : m.size[c - 1] + UINT64_C(1)) - 1;	/* below the class */
+		f.size = c == 0 ? 0 : m.size[c - 1];	/* below the class */
 		break;
 	case 4:
 		f.size = m.size[c] + UINT64_C(1) + (how >> 3);		/* above it */

@@ -11,7 +11,10 @@ trap 'rm -rf "$root"' EXIT
 DESTDIR=$root meson install -C "$builddir" --quiet --no-rebuild
 pc=$(find "$root" -name libmkalloc.pc -print -quit)
 [ -n "$pc" ] || { echo "test-install: libmkalloc.pc was not installed"; exit 1; }
-export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$root
+# the installation moved under $root: point its prefix there (the packages it requires,
+# DPDK and cJSON, stay where the system has them)
+sed -i "s|^prefix=|prefix=$root|" "$pc"
+export PKG_CONFIG_PATH=$(dirname "$pc")
 flags=$(pkg-config --cflags --libs libmkalloc)
 echo "test-install: pkg-config --cflags --libs libmkalloc: $flags"
 cc -std=c11 -Wall -Wextra -Werror -o "$root/app" "$here/app.c" $flags

@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Clients: requests out through the owner worker's ring, completions back through the
+ * client's own ring. A client has at most its depth in flight, so its completion ring never
+ * overflows and the request rings (sized for every client's depth) never do either.
+ *
+ * Asynchronous requests are batched per worker and put on its ring a burst at a time (when a
+ * batch is full, and at every poll and blocking call): one ring operation, and one pass of
+ * its cache lines between cores, per burst rather than per request.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_pause.h>
+
+#include "mk_client.h"
+#include "mk_config.h"
+#include "mk_service_pvt.h"
+
+struct mk_client {
+	struct mk_service *svc;
+	struct mk_segment *seg;
+	struct mk_client_slot *slot;
+	uint16_t id;
+	unsigned int depth;
+	unsigned int burst;
+	unsigned int inflight;		/* on rings or with workers: completion not dequeued */
+	unsigned int batched;		/* accepted, waiting in a batch */
+	unsigned int next_shard;	/* where the next allocation starts */
+	unsigned int shard_allocs;	/* allocations sent to next_shard so far */
+	uint64_t submitted;		/* the count published in the slot */
+	unsigned int *batch_len;	/* per worker */
+	struct mk_req *batch;		/* per worker, burst entries each */
+	/* completions of asynchronous requests that a blocking call dequeued: poll's first */
+	unsigned int stash_head, stash_len;
+	struct mk_completion stash[];
+};
+
+static bool
+align_ok(uint64_t align)
+{
+	return (align & (align - 1)) == 0;
+}
+
+struct mk_client *
+mk_client_open(const char *segment)
+{
+	struct mk_service *svc = mk_service_get();
+	struct mk_client *c;
+	unsigned int i;
+	int seg;
+
+	if (svc == NULL || (seg = mk_service_segment_find(svc, segment)) < 0) {
+		rte_errno = ENOENT;
+		return NULL;
+	}
+	if (atomic_load(&svc->state) > MK_SVC_RUNNING) {
+		rte_errno = ESHUTDOWN;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c) + svc->conf.client_depth * sizeof(c->stash[0]));
+	if (c != NULL) {
+		c->batch_len = calloc(svc->nb_workers, sizeof(*c->batch_len));
+		c->batch = calloc((size_t)svc->nb_workers * svc->conf.burst, sizeof(*c->batch));
+	}
+	if (c == NULL || c->batch_len == NULL || c->batch == NULL) {
+		if (c != NULL) {
+			free(c->batch_len);
+			free(c->batch);
+		}
+		free(c);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < svc->conf.max_clients; i++) {
+		bool unused = false;
+
+		if (atomic_compare_exchange_strong(&svc->clients[i].used, &unused, true))
+			break;
+	}
+	if (i == svc->conf.max_clients) {
+		free(c->batch_len);
+		free(c->batch);
+		free(c);
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	c->svc = svc;
+	c->seg = &svc->segments[seg];
+	c->slot = &svc->clients[i];
+	c->slot->segment = (unsigned int)seg;
+	c->id = (uint16_t)i;
+	c->depth = svc->conf.client_depth;
+	c->burst = svc->conf.burst;
+	c->next_shard = i % c->seg->nb_shards;
+	c->submitted = atomic_load(&c->slot->submitted);
+	return c;
+}
+
+/*
+ * Put a worker's batch on its ring. The submitted count is published before the state is
+ * read (both sequentially consistent), so that mk_service_stop(), which sets the state and
+ * then sums the counts, either waits for these requests or sees them refused here. Refused
+ * requests are answered -ESHUTDOWN through the client's own completion ring, so that every
+ * request still gets exactly one completion.
+ */
+static void
+flush_worker(struct mk_client *c, unsigned int w)
+{
+	struct mk_req *reqs = &c->batch[(size_t)w * c->burst];
+	unsigned int i, n = c->batch_len[w];
+
+	if (n == 0)
+		return;
+	atomic_store(&c->slot->submitted, c->submitted + n);
+	if (atomic_load(&c->svc->state) != MK_SVC_RUNNING) {
+		atomic_store(&c->slot->submitted, c->submitted);
+		for (i = 0; i < n; i++) {
+			struct mk_cpl cpl = {
+				.status = -ESHUTDOWN, .op = reqs[i].op, .flags = reqs[i].flags,
+				.shard = reqs[i].shard, .tag = reqs[i].tag,
+			};
+
+			/* room: the ring holds the client's whole depth */
+			rte_ring_enqueue_elem(c->slot->ring, &cpl, sizeof(cpl));
+		}
+	} else if (rte_ring_enqueue_bulk_elem(c->svc->workers[w].ring, reqs, sizeof(*reqs), n,
+			NULL) != n) {
+		/* cannot happen (rings hold every client's depth); keep the batch for later */
+		atomic_store(&c->slot->submitted, c->submitted);
+		return;
+	} else {
+		c->submitted += n;
+	}
+	c->inflight += n;
+	c->batched -= n;
+	c->batch_len[w] = 0;
+}
+
+static void
+flush(struct mk_client *c)
+{
+	unsigned int w;
+
+	for (w = 0; c->batched > 0 && w < c->svc->nb_workers; w++)
+		flush_worker(c, w);
+}
+
+/* Accept a request into its worker's batch: -EAGAIN when the client's depth is taken. */
+static int
+submit(struct mk_client *c, const struct mk_req *rq)
+{
+	unsigned int w = c->seg->shards[rq->shard].worker;
+
+	/* answers waiting in the stash hold their credit until polled */
+	if (c->inflight + c->batched + c->stash_len >= c->depth)
+		return -EAGAIN;
+	if (atomic_load_explicit(&c->svc->state, memory_order_relaxed) != MK_SVC_RUNNING)
+		return -ESHUTDOWN;
+	c->batch[(size_t)w * c->burst + c->batch_len[w]++] = *rq;
+	c->batched++;
+	if (c->batch_len[w] == c->burst)
+		flush_worker(c, w);
+	return 0;
+}
+
+static void
+req_alloc(struct mk_client *c, struct mk_req *rq, uint64_t size, uint64_t align, uint64_t tag,
+	uint8_t flags)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->op = MK_REQ_ALLOC;
+	rq->flags = flags;
+	rq->segment = (uint8_t)c->seg->index;
+	rq->client = c->id;
+	rq->shard = (uint16_t)c->next_shard;
+	rq->tag = tag;
+	rq->size = size;
+	rq->arg = align;
+	/* shards take turns a burst at a time, so that batches fill */
+	if (++c->shard_allocs == c->burst) {
+		c->shard_allocs = 0;
+		c->next_shard = (c->next_shard + 1) % c->seg->nb_shards;
+	}
+}
+
+/* A free goes to the shard whose range holds the offset; -EINVAL when none does. */
+static int
+req_free(struct mk_client *c, struct mk_req *rq, const struct mk_buffer *b, uint64_t tag,
+	uint8_t flags)
+{
+	struct mk_shard *sh = mk_segment_shard_of(c->seg, b->offset);
+
+	if (sh == NULL || b->size == 0)
+		return -EINVAL;
+	memset(rq, 0, sizeof(*rq));
+	rq->op = MK_REQ_FREE;
+	rq->flags = flags;
+	rq->segment = (uint8_t)c->seg->index;
+	rq->client = c->id;
+	rq->shard = (uint16_t)sh->index;
+	rq->tag = tag;
+	rq->size = b->size;
+	rq->arg = b->offset;
+	rq->handle = b->handle;
+	rq->footprint = b->footprint;
+	return 0;
+}
+
+static void
+to_completion(const struct mk_client *c, const struct mk_cpl *cpl, struct mk_completion *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->tag = cpl->tag;
+	out->status = cpl->status;
+	out->op = cpl->op == MK_REQ_ALLOC ? MK_CLIENT_ALLOC : MK_CLIENT_FREE;
+	if (cpl->status != 0)
+		return;
+	out->buf.data = (char *)c->seg->mem.addr + cpl->offset;
+	out->buf.size = cpl->size;
+	out->buf.offset = cpl->offset;
+	out->buf.footprint = cpl->footprint;
+	out->buf.handle = cpl->handle;
+	out->buf.alloc_id = cpl->alloc_id;
+	out->buf.alloc_gen = cpl->alloc_gen;
+}
+
+/* Dequeue completions; asynchronous ones go to the stash, synchronous ones to @p sync. */
+static unsigned int
+drain(struct mk_client *c, struct mk_completion *sync, unsigned int max)
+{
+	struct mk_cpl cpl[32];
+	unsigned int i, n, got = 0;
+
+	n = rte_ring_dequeue_burst_elem(c->slot->ring, cpl, sizeof(cpl[0]), RTE_DIM(cpl), NULL);
+	c->inflight -= n;
+	for (i = 0; i < n; i++) {
+		if (cpl[i].flags & MK_REQ_F_SYNC) {
+			if (got < max)
+				to_completion(c, &cpl[i], &sync[got++]);
+			continue;
+		}
+		to_completion(c, &cpl[i],
+			&c->stash[(c->stash_head + c->stash_len) % c->depth]);
+		c->stash_len++;
+	}
+	return got;
+}
+
+/*
+ * Send @p n synchronous requests (tags 0..n-1) and wait for their completions, written to
+ * @p done by tag. A submission that finds no room drains completions and retries, for up to
+ * MK_CLIENT_RETRY_MS; past that the remaining requests are answered -EAGAIN.
+ */
+static void
+run_sync(struct mk_client *c, struct mk_req *reqs, struct mk_completion *done, unsigned int n)
+{
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * MK_CLIENT_RETRY_MS / 1000;
+	struct mk_completion got[32];
+	unsigned int sent = 0, answered = 0, i, k;
+
+	while (answered < n) {
+		while (sent < n) {
+			int rc = submit(c, &reqs[sent]);
+
+			if (rc == -EAGAIN && rte_get_timer_cycles() < deadline)
+				break;
+			if (rc != 0) {
+				memset(&done[sent], 0, sizeof(done[sent]));
+				done[sent].status = rc;
+				answered++;
+			}
+			sent++;
+		}
+		flush(c);
+		k = drain(c, got, RTE_DIM(got));
+		for (i = 0; i < k; i++)
+			done[got[i].tag] = got[i];
+		answered += k;
+		if (k == 0)
+			mk_service_idle(c->svc);
+	}
+}
+
+/* What can be refused without asking a worker: bad arguments, and sizes the segment's kind
+ * never serves (Mooncake #3222's fail-fast bound, here exact). */
+static int
+alloc_precheck(const struct mk_client *c, uint64_t size, uint64_t align)
+{
+	if (c == NULL || size == 0 || !align_ok(align))
+		return -EINVAL;
+	return size > c->seg->max_alloc ? -E2BIG : 0;
+}
+
+int
+mk_client_alloc(struct mk_client *c, uint64_t size, uint64_t align, struct mk_buffer *out)
+{
+	struct mk_completion done;
+	struct mk_req rq;
+	int rc = alloc_precheck(c, size, align);
+
+	if (rc != 0 || out == NULL)
+		return rc != 0 ? rc : -EINVAL;
+	req_alloc(c, &rq, size, align, 0, MK_REQ_F_SYNC);
+	run_sync(c, &rq, &done, 1);
+	if (done.status == 0)
+		*out = done.buf;
+	return done.status;
+}
+
+int
+mk_client_free(struct mk_client *c, struct mk_buffer *b)
+{
+	struct mk_completion done;
+	struct mk_req rq;
+
+	if (c == NULL || b == NULL || req_free(c, &rq, b, 0, MK_REQ_F_SYNC) != 0)
+		return -EINVAL;
+	run_sync(c, &rq, &done, 1);
+	if (done.status == 0)
+		memset(b, 0, sizeof(*b));
+	return done.status;
+}
+
+unsigned int
+mk_client_alloc_burst(struct mk_client *c, const uint64_t *sizes, uint64_t align,
+	struct mk_buffer *out, int *status, unsigned int n)
+{
+	struct mk_completion done[64];
+	struct mk_req reqs[64];
+	unsigned int base, i, ok = 0;
+
+	for (base = 0; c != NULL && base < n; base += RTE_DIM(reqs)) {
+		unsigned int m = RTE_MIN(n - base, (unsigned int)RTE_DIM(reqs));
+		unsigned int index[64], sent = 0;
+
+		/* refused sizes are answered here; the rest go out */
+		for (i = 0; i < m; i++) {
+			status[base + i] = alloc_precheck(c, sizes[base + i], align);
+			if (status[base + i] != 0)
+				continue;
+			req_alloc(c, &reqs[sent], sizes[base + i], align, sent, MK_REQ_F_SYNC);
+			index[sent++] = i;
+		}
+		run_sync(c, reqs, done, sent);
+		for (i = 0; i < sent; i++) {
+			status[base + index[i]] = done[i].status;
+			if (done[i].status == 0) {
+				out[base + index[i]] = done[i].buf;
+				ok++;
+			}
+		}
+	}
+	return ok;
+}
+
+unsigned int
+mk_client_free_burst(struct mk_client *c, struct mk_buffer *bufs, int *status, unsigned int n)
+{
+	struct mk_completion done[64];
+	struct mk_req reqs[64];
+	unsigned int base, i, ok = 0;
+
+	for (base = 0; c != NULL && base < n; base += RTE_DIM(reqs)) {
+		unsigned int m = RTE_MIN(n - base, (unsigned int)RTE_DIM(reqs)), sent = 0;
+		unsigned int index[64];
+
+		/* buffers outside the segment are answered here; the rest go out */
+		for (i = 0; i < m; i++) {
+			if (req_free(c, &reqs[sent], &bufs[base + i], sent, MK_REQ_F_SYNC) == 0)
+				index[sent++] = i;
+			else if (status != NULL)
+				status[base + i] = -EINVAL;
+		}
+		run_sync(c, reqs, done, sent);
+		for (i = 0; i < sent; i++) {
+			if (status != NULL)
+				status[base + index[i]] = done[i].status;
+			if (done[i].status == 0) {
+				memset(&bufs[base + index[i]], 0, sizeof(bufs[0]));
+				ok++;
+			}
+		}
+	}
+	return ok;
+}
+
+int
+mk_client_submit_alloc(struct mk_client *c, uint64_t size, uint64_t align, uint64_t tag)
+{
+	struct mk_req rq;
+	int rc = alloc_precheck(c, size, align);
+
+	if (rc != 0)
+		return rc;
+	req_alloc(c, &rq, size, align, tag, 0);
+	return submit(c, &rq);
+}
+
+int
+mk_client_submit_free(struct mk_client *c, const struct mk_buffer *b, uint64_t tag)
+{
+	struct mk_req rq;
+
+	if (c == NULL || b == NULL || req_free(c, &rq, b, tag, 0) != 0)
+		return -EINVAL;
+	return submit(c, &rq);
+}
+
+void
+mk_client_flush(struct mk_client *c)
+{
+	if (c != NULL)
+		flush(c);
+}
+
+unsigned int
+mk_client_poll(struct mk_client *c, struct mk_completion *out, unsigned int max)
+{
+	unsigned int n = 0;
+
+	if (c == NULL)
+		return 0;
+	flush(c);
+	if (c->stash_len == 0)
+		drain(c, NULL, 0);
+	while (n < max && c->stash_len > 0) {
+		out[n++] = c->stash[c->stash_head];
+		c->stash_head = (c->stash_head + 1) % c->depth;
+		c->stash_len--;
+	}
+	return n;
+}
+
+unsigned int
+mk_client_inflight(const struct mk_client *c)
+{
+	return c->inflight + c->batched + c->stash_len;
+}
+
+void
+mk_client_close(struct mk_client *c)
+{
+	if (c == NULL)
+		return;
+	/* wait for every answer, so the ring is empty for the next client of this slot */
+	flush(c);
+	while (c->inflight > 0) {
+		c->stash_len = 0;
+		if (drain(c, NULL, 0) == 0)
+			mk_service_idle(c->svc);
+	}
+	atomic_store(&c->slot->used, false);
+	free(c->batch_len);
+	free(c->batch);
+	free(c);
+}
+
+int
+mk_client_descriptor(const struct mk_client *c, const struct mk_buffer *b, struct mk_desc *out)
+{
+	if (c == NULL || b == NULL || out == NULL || mk_segment_shard_of(c->seg, b->offset) == NULL)
+		return -EINVAL;
+	return mk_desc_from_buffer(b, out);
+}

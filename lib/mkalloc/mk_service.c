@@ -1,0 +1,541 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The service's life: check a configuration, create segments, shards, allocators and rings,
+ * launch the workers, stop them without losing a request, report what is still allocated,
+ * and give everything back.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+
+#include "mk_config.h"
+#include "mk_service_pvt.h"
+
+static struct mk_service *the_service;
+
+static int
+fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+void
+mk_service_conf_defaults(struct mk_service_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->burst = MK_SERVICE_BURST;
+	conf->client_depth = MK_SERVICE_CLIENT_DEPTH;
+	conf->max_clients = MK_SERVICE_MAX_CLIENTS;
+}
+
+static bool
+is_worker(const struct mk_service_conf *conf, unsigned int lcore)
+{
+	unsigned int i;
+
+	for (i = 0; i < conf->nb_workers; i++)
+		if (conf->worker_lcores[i] == lcore)
+			return true;
+	return false;
+}
+
+/* The granule shard boundaries keep to: whole slabs for the slab kind, pages otherwise. */
+static uint64_t
+shard_granule(const struct mk_segment_conf *s, enum mk_alloc_kind kind)
+{
+	if (kind == MK_ALLOC_KIND_SLAB)
+		return s->slab_size != 0 ? s->slab_size : MK_SLAB_SIZE;
+	return 4096;
+}
+
+static enum mk_alloc_kind
+segment_kind(const struct mk_segment_conf *s)
+{
+	struct mk_allocator_conf ac = {
+		.kind = s->kind, .max_alloc_size = s->max_alloc_size,
+		.need_exact_free = s->need_exact_free, .need_align = s->need_align,
+		.slab = { .slab_size = s->slab_size },
+	};
+
+	return mk_allocator_choose(&ac);
+}
+
+static int
+check_segment(const struct mk_service_conf *conf, unsigned int i, char *err, size_t errlen)
+{
+	const struct mk_segment_conf *s = &conf->segments[i];
+	size_t len = strnlen(s->name, sizeof(s->name));
+	unsigned int j, nb = s->nb_workers != 0 ? s->nb_workers : conf->nb_workers;
+	uint64_t granule;
+
+	if (len == 0 || len == sizeof(s->name))
+		return fail(err, errlen, -EINVAL, "segments[%u].name: 1..%zu characters", i,
+			sizeof(s->name) - 1);
+	for (j = 0; j < len; j++)
+		if (s->name[j] <= ' ' || s->name[j] > '~' || s->name[j] == ':' || s->name[j] == ',')
+			return fail(err, errlen, -EINVAL, "segments[%u].name '%s': printable, no"
+				" space, ':' or ','", i, s->name);
+	for (j = 0; j < i; j++)
+		if (strcmp(conf->segments[j].name, s->name) == 0)
+			return fail(err, errlen, -EINVAL, "segments[%u].name '%s' is used twice",
+				i, s->name);
+	if (s->kind != MK_ALLOC_KIND_AUTO && s->kind != MK_ALLOC_KIND_OFFSET &&
+	    s->kind != MK_ALLOC_KIND_SLAB)
+		return fail(err, errlen, -EINVAL, "segments[%u].kind: offset, slab or auto", i);
+	if (s->mem_driver[0] != '\0' && mk_mem_driver_find(s->mem_driver) == NULL)
+		return fail(err, errlen, -EINVAL, "segments[%u].mem_driver '%s': memzone or anon",
+			i, s->mem_driver);
+	if (s->nb_workers > conf->nb_workers)
+		return fail(err, errlen, -EINVAL, "segments[%u].workers: %u, the service has %u",
+			i, s->nb_workers, conf->nb_workers);
+	for (j = 0; j < s->nb_workers; j++) {
+		unsigned int k;
+
+		if (!is_worker(conf, s->workers[j]))
+			return fail(err, errlen, -EINVAL, "segments[%u].workers: lcore %u is not"
+				" a worker of the service", i, s->workers[j]);
+		for (k = 0; k < j; k++)
+			if (s->workers[k] == s->workers[j])
+				return fail(err, errlen, -EINVAL, "segments[%u].workers: lcore %u"
+					" twice", i, s->workers[j]);
+	}
+	if (nb == 0)
+		return fail(err, errlen, -EINVAL, "segments[%u]: no worker to serve it", i);
+	granule = shard_granule(s, segment_kind(s));
+	if (s->size == 0 || s->size / nb < granule)
+		return fail(err, errlen, -EINVAL, "segments[%u].size %" PRIu64 ": at least %"
+			PRIu64 " bytes for each of its %u shards", i, s->size, granule, nb);
+	if (s->size > MK_OFFSET_SIZE_MAX)
+		return fail(err, errlen, -EINVAL, "segments[%u].size %" PRIu64 " above 2^63", i,
+			s->size);
+	return 0;
+}
+
+int
+mk_service_conf_check(const struct mk_service_conf *conf, char *err, size_t errlen)
+{
+	unsigned int i, j;
+	int rc;
+
+	if (conf == NULL)
+		return fail(err, errlen, -EINVAL, "no configuration");
+	if (conf->nb_segments == 0 || conf->nb_segments > MK_SEGMENTS_MAX)
+		return fail(err, errlen, -EINVAL, "segments: 1..%d, not %u", MK_SEGMENTS_MAX,
+			conf->nb_segments);
+	if (conf->nb_workers == 0 || conf->nb_workers > MK_WORKERS_MAX)
+		return fail(err, errlen, -EINVAL, "workers: 1..%d, not %u", MK_WORKERS_MAX,
+			conf->nb_workers);
+	for (i = 0; i < conf->nb_workers; i++) {
+		unsigned int l = conf->worker_lcores[i];
+
+		if (l >= RTE_MAX_LCORE || !rte_lcore_is_enabled(l))
+			return fail(err, errlen, -EINVAL, "workers: lcore %u is not enabled in the"
+				" EAL (%u lcores; see -l/--lcores)", l, rte_lcore_count());
+		if (l == rte_get_main_lcore())
+			return fail(err, errlen, -EINVAL, "workers: lcore %u is the main lcore", l);
+		for (j = 0; j < i; j++)
+			if (conf->worker_lcores[j] == l)
+				return fail(err, errlen, -EINVAL, "workers: lcore %u twice", l);
+	}
+	if (conf->burst == 0 || conf->burst > 64)
+		return fail(err, errlen, -EINVAL, "burst: 1..64, not %u", conf->burst);
+	if (conf->client_depth == 0 || conf->client_depth > (1u << 16))
+		return fail(err, errlen, -EINVAL, "client_depth: 1..65536, not %u",
+			conf->client_depth);
+	if (conf->max_clients == 0 || conf->max_clients > MK_CLIENTS_MAX)
+		return fail(err, errlen, -EINVAL, "max_clients: 1..%d, not %u", MK_CLIENTS_MAX,
+			conf->max_clients);
+	for (i = 0; i < conf->nb_segments; i++) {
+		rc = check_segment(conf, i, err, errlen);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+struct mk_shard *
+mk_segment_shard_of(const struct mk_segment *seg, uint64_t offset)
+{
+	unsigned int lo = 0, hi = seg->nb_shards;
+
+	while (hi - lo > 1) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (seg->shards[mid].base <= offset)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (offset - seg->shards[lo].base >= seg->shards[lo].len || offset < seg->shards[lo].base)
+		return NULL;
+	return &seg->shards[lo];
+}
+
+static unsigned int
+worker_index(const struct mk_service *svc, unsigned int lcore)
+{
+	unsigned int i;
+
+	for (i = 0; i < svc->nb_workers; i++)
+		if (svc->workers[i].lcore == lcore)
+			break;
+	return i;
+}
+
+static int
+segment_create(struct mk_service *svc, unsigned int i, char *err, size_t errlen)
+{
+	struct mk_segment *seg = &svc->segments[i];
+	struct mk_segment_conf *s = &seg->conf;
+	enum mk_alloc_kind kind;
+	uint64_t granule, share;
+	unsigned int k;
+	int rc;
+
+	*s = svc->conf.segments[i];
+	seg->index = i;
+	if (s->nb_workers == 0) {
+		s->nb_workers = svc->conf.nb_workers;
+		memcpy(s->workers, svc->conf.worker_lcores, sizeof(s->workers));
+	}
+	if (s->mem_driver[0] == '\0')
+		snprintf(s->mem_driver, sizeof(s->mem_driver), "memzone");
+	kind = segment_kind(s);
+	granule = shard_granule(s, kind);
+	/* a slab serves up to one slab; an offset allocator up to its range */
+	seg->max_alloc = kind == MK_ALLOC_KIND_SLAB ? granule : s->size;
+
+	rc = mk_mem_reserve(s->mem_driver, s->name, s->size, s->socket, &seg->mem, err, errlen);
+	if (rc != 0)
+		return rc;
+	seg->nb_shards = s->nb_workers;
+	seg->shards = rte_zmalloc("mk_shards", sizeof(*seg->shards) * seg->nb_shards,
+		RTE_CACHE_LINE_SIZE);
+	if (seg->shards == NULL)
+		return fail(err, errlen, -ENOMEM, "segment '%s': out of memory", s->name);
+
+	/* equal shards on granule boundaries; the last one takes the rest */
+	share = s->size / seg->nb_shards / granule * granule;
+	for (k = 0; k < seg->nb_shards; k++) {
+		struct mk_shard *sh = &seg->shards[k];
+		struct mk_allocator_conf ac = {
+			.name = s->name, .size = k + 1 < seg->nb_shards ?
+				share : s->size - share * k,
+			.kind = kind, .offset = { .max_nodes = s->max_nodes },
+			.slab = { .slab_size = s->slab_size },
+		};
+
+		sh->seg = seg;
+		sh->index = k;
+		sh->worker = worker_index(svc, s->workers[k]);
+		sh->base = share * k;
+		sh->len = ac.size;
+		ac.base = (char *)seg->mem.addr + sh->base;
+		rte_seqlock_init(&sh->pub.lock);
+		sh->alloc = mk_allocator_create(&ac);
+		if (sh->alloc == NULL)
+			return fail(err, errlen, -errno, "segment '%s' shard %u: allocator: %s",
+				s->name, k, strerror(errno));
+		sh->counters.segment = i;
+		sh->counters.shard = k;
+		sh->counters.lcore = s->workers[k];
+		sh->counters.base = sh->base;
+		svc->workers[sh->worker].shards[svc->workers[sh->worker].nb_shards++] = sh;
+		mk_shard_publish(sh);
+	}
+	return 0;
+}
+
+static void
+segment_destroy(struct mk_segment *seg)
+{
+	unsigned int k;
+
+	for (k = 0; seg->shards != NULL && k < seg->nb_shards; k++)
+		mk_allocator_destroy(seg->shards[k].alloc);
+	rte_free(seg->shards);
+	seg->shards = NULL;
+	mk_mem_release(&seg->mem);
+}
+
+/* Request rings hold every request all clients may have in flight: enqueues never fail. */
+static int
+rings_create(struct mk_service *svc, char *err, size_t errlen)
+{
+	unsigned int i, count = svc->conf.max_clients * svc->conf.client_depth;
+	char name[RTE_RING_NAMESIZE];
+
+	for (i = 0; i < svc->nb_workers; i++) {
+		struct mk_worker *w = &svc->workers[i];
+
+		snprintf(name, sizeof(name), "mk_req_%u", i);
+		/* RTS producers: clients and workers that share a CPU cannot stall each other */
+		w->ring = rte_ring_create_elem(name, sizeof(struct mk_req), count, SOCKET_ID_ANY,
+			RING_F_MP_RTS_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (w->ring == NULL)
+			return fail(err, errlen, -rte_errno, "request ring of lcore %u: %s",
+				w->lcore, rte_strerror(rte_errno));
+	}
+	for (i = 0; i < svc->conf.max_clients; i++) {
+		snprintf(name, sizeof(name), "mk_cpl_%u", i);
+		svc->clients[i].ring = rte_ring_create_elem(name, sizeof(struct mk_cpl),
+			svc->conf.client_depth, SOCKET_ID_ANY,
+			RING_F_MP_RTS_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (svc->clients[i].ring == NULL)
+			return fail(err, errlen, -rte_errno, "completion ring %u: %s", i,
+				rte_strerror(rte_errno));
+	}
+	return 0;
+}
+
+static void
+teardown(struct mk_service *svc)
+{
+	unsigned int i;
+
+	for (i = 0; i < svc->nb_segments; i++)
+		segment_destroy(&svc->segments[i]);
+	for (i = 0; svc->workers != NULL && i < svc->nb_workers; i++)
+		rte_ring_free(svc->workers[i].ring);
+	for (i = 0; i < MK_CLIENTS_MAX; i++)
+		rte_ring_free(svc->clients[i].ring);
+	rte_free(svc->workers);
+	rte_free(svc);
+}
+
+struct mk_service *
+mk_service_create(const struct mk_service_conf *conf, char *err, size_t errlen)
+{
+	struct mk_service *svc;
+	unsigned int i;
+	int rc;
+
+	if (the_service != NULL) {
+		fail(err, errlen, 0, "a service exists in this process already");
+		rte_errno = EEXIST;
+		return NULL;
+	}
+	rc = mk_service_conf_check(conf, err, errlen);
+	if (rc != 0) {
+		rte_errno = -rc;
+		return NULL;
+	}
+	svc = rte_zmalloc("mk_service", sizeof(*svc), RTE_CACHE_LINE_SIZE);
+	if (svc == NULL) {
+		fail(err, errlen, 0, "out of memory for the service");
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	svc->conf = *conf;
+	svc->nb_workers = conf->nb_workers;
+	svc->workers = rte_zmalloc("mk_workers", sizeof(*svc->workers) * svc->nb_workers,
+		RTE_CACHE_LINE_SIZE);
+	if (svc->workers == NULL) {
+		rte_free(svc);
+		fail(err, errlen, 0, "out of memory for the workers");
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	for (i = 0; i < svc->nb_workers; i++) {
+		svc->workers[i].svc = svc;
+		svc->workers[i].index = i;
+		svc->workers[i].lcore = conf->worker_lcores[i];
+	}
+	rc = rings_create(svc, err, errlen);
+	for (i = 0; rc == 0 && i < conf->nb_segments; i++) {
+		rc = segment_create(svc, i, err, errlen);
+		svc->nb_segments = i + 1;
+	}
+	if (rc != 0) {
+		teardown(svc);
+		rte_errno = -rc;
+		return NULL;
+	}
+	atomic_store(&svc->state, MK_SVC_CREATED);
+	the_service = svc;
+	return svc;
+}
+
+int
+mk_service_start(struct mk_service *svc)
+{
+	unsigned int i;
+
+	if (atomic_load(&svc->state) != MK_SVC_CREATED)
+		return -EALREADY;
+	for (i = 0; i < svc->nb_workers; i++)
+		if (rte_eal_get_lcore_state(svc->workers[i].lcore) != WAIT)
+			return -EBUSY;
+	atomic_store(&svc->state, MK_SVC_RUNNING);
+	for (i = 0; i < svc->nb_workers; i++) {
+		int rc = rte_eal_remote_launch(mk_worker_main, &svc->workers[i],
+			svc->workers[i].lcore);
+
+		if (rc != 0) {
+			/* the ones launched stop again; nothing was served yet */
+			atomic_store(&svc->state, MK_SVC_STOPPED);
+			while (i-- > 0)
+				rte_eal_wait_lcore(svc->workers[i].lcore);
+			atomic_store(&svc->state, MK_SVC_CREATED);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void
+mk_service_idle(const struct mk_service *svc)
+{
+	if (svc->conf.idle_yield)
+		sched_yield();
+	else if (svc->conf.idle_pause)
+		rte_pause();
+}
+
+int
+mk_lcore_wait(unsigned int lcore)
+{
+	const struct timespec tick = { .tv_nsec = 200000 };
+
+	while (rte_eal_get_lcore_state(lcore) != WAIT)
+		nanosleep(&tick, NULL);
+	return rte_eal_wait_lcore(lcore);
+}
+
+uint64_t
+mk_service_outstanding(const struct mk_service *svc)
+{
+	uint64_t submitted = 0, answered = 0;
+	unsigned int i;
+
+	for (i = 0; i < MK_CLIENTS_MAX; i++)
+		submitted += atomic_load(&svc->clients[i].submitted);
+	for (i = 0; i < svc->nb_workers; i++)
+		answered += atomic_load(&svc->workers[i].completions);
+	return submitted - answered;
+}
+
+uint64_t
+mk_service_stop(struct mk_service *svc, FILE *report)
+{
+	uint64_t leaked = 0;
+	unsigned int i, k;
+	int state = atomic_load(&svc->state);
+
+	if (state == MK_SVC_RUNNING) {
+		/* no new request from here on; every request made gets its answer */
+		atomic_store(&svc->state, MK_SVC_STOPPING);
+		while (mk_service_outstanding(svc) != 0)
+			mk_service_idle(svc);
+		atomic_store(&svc->state, MK_SVC_STOPPED);
+		for (i = 0; i < svc->nb_workers; i++)
+			mk_lcore_wait(svc->workers[i].lcore);
+	} else if (state == MK_SVC_CREATED) {
+		atomic_store(&svc->state, MK_SVC_STOPPED);
+	}
+	for (i = 0; i < svc->nb_segments; i++) {
+		struct mk_segment *seg = &svc->segments[i];
+		uint64_t live = 0, bytes = 0;
+
+		for (k = 0; k < seg->nb_shards; k++) {
+			struct mk_allocator_stats st;
+
+			mk_allocator_stats(seg->shards[k].alloc, &st);
+			live += st.live_buffers;
+			bytes += st.allocated_bytes;
+		}
+		if (live != 0 && report != NULL)
+			fprintf(report, "mkalloc: segment '%s': %" PRIu64 " buffers (%" PRIu64
+				" bytes) still allocated at shutdown\n", seg->conf.name, live, bytes);
+		leaked += live;
+	}
+	return leaked;
+}
+
+void
+mk_service_destroy(struct mk_service *svc)
+{
+	if (svc == NULL)
+		return;
+	if (atomic_load(&svc->state) != MK_SVC_STOPPED)
+		mk_service_stop(svc, NULL);
+	if (the_service == svc)
+		the_service = NULL;
+	teardown(svc);
+}
+
+struct mk_service *
+mk_service_get(void)
+{
+	return the_service;
+}
+
+unsigned int
+mk_service_segment_count(const struct mk_service *svc)
+{
+	return svc->nb_segments;
+}
+
+int
+mk_service_segment_find(const struct mk_service *svc, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; name != NULL && i < svc->nb_segments; i++)
+		if (strcmp(svc->segments[i].conf.name, name) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+int
+mk_service_segment_info(const struct mk_service *svc, unsigned int segment,
+	struct mk_segment_conf *conf, void **base)
+{
+	if (segment >= svc->nb_segments)
+		return -EINVAL;
+	if (conf != NULL)
+		*conf = svc->segments[segment].conf;
+	if (base != NULL)
+		*base = svc->segments[segment].mem.addr;
+	return (int)svc->segments[segment].nb_shards;
+}
+
+int
+mk_service_shard_stats(const struct mk_service *svc, unsigned int segment,
+	struct mk_shard_stats *out, unsigned int max)
+{
+	const struct mk_segment *seg;
+	unsigned int k;
+
+	if (segment >= svc->nb_segments)
+		return -EINVAL;
+	seg = &svc->segments[segment];
+	for (k = 0; k < seg->nb_shards && k < max; k++) {
+		const struct mk_shard_pub *pub = &seg->shards[k].pub;
+		uint32_t sn;
+
+		do {
+			sn = rte_seqlock_read_begin(&pub->lock);
+			out[k] = pub->stats;
+		} while (rte_seqlock_read_retry(&pub->lock, sn));
+	}
+	return (int)seg->nb_shards;
+}

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef MK_SERVICE_H
+#define MK_SERVICE_H
+
+/**
+ * @file
+ * The mkalloc service: segments of memory split into per-lcore shards, each shard served by
+ * the allocator of one worker lcore in a run-to-completion loop fed by rte_rings.
+ *
+ * Layers, bottom up (each uses only those before it):
+ *   lib/offset, lib/slab     range allocators: offsets only, metadata out of band, one owner
+ *   lib/buffer               one allocator interface, buffers, descriptors, metrics
+ *   drivers/mem              where a segment's bytes come from (memzone, anon)
+ *   lib/mkalloc              this: segments, shards, workers, rings, clients
+ *   app/                     the mkalloc daemon, mkalloc-bench, the example client
+ *
+ * A segment is a named region from a memory driver, split into one contiguous shard per
+ * worker lcore that serves it; each shard has its own lib/buffer allocator over its range.
+ * Offsets and handles are segment-global, so a buffer can be freed from anywhere.
+ *
+ * The life of one request:
+ *  1. A client (mk_client.h) writes a fixed-size request (alloc: size, alignment; free:
+ *     offset, size, handle) and enqueues it on the request ring of the worker that owns the
+ *     target shard: for an alloc the next shard of the client's round robin, for a free the
+ *     shard whose range holds the offset. A client may have at most its depth of requests
+ *     in flight, so a full ring is back-pressure (-EAGAIN), never a lost request.
+ *  2. The worker dequeues a burst, and serves each request against its own shard, or, if
+ *     the request names a shard it does not own, forwards it to the owner's ring. An alloc
+ *     that its shard cannot serve (-ENOMEM) moves on to the next shard of the segment before
+ *     any failure is reported.
+ *  3. It enqueues one completion per request on the client's completion ring (status, tag,
+ *     buffer), publishes the shard's statistics in a seqlock-protected snapshot, and goes
+ *     back to its ring. It never blocks, never sleeps while there is work, takes no lock.
+ *  4. The client polls its completion ring (or waits on it, in the blocking calls).
+ * Every request ring can hold every request that all clients may have in flight at once, so
+ * a worker's enqueue (completion or forward) never fails and never waits.
+ *
+ * Shutdown (mk_service_stop()): new requests are refused with -ESHUTDOWN, the workers go on
+ * until every request already made has its completion, then stop; every buffer still
+ * allocated is reported, count and bytes per segment.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mk_allocator.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Segments one service serves. */
+#define MK_SEGMENTS_MAX		16
+/** Worker lcores one service runs. */
+#define MK_WORKERS_MAX		64
+/** Clients that may be open at once. */
+#define MK_CLIENTS_MAX		64
+/** Longest segment name, with its NUL (the memzone driver's limit). */
+#define MK_SEGMENT_NAME_SIZE	26
+
+/** One segment. */
+struct mk_segment_conf {
+	char name[MK_SEGMENT_NAME_SIZE];	/**< unique, 1..25 characters */
+	uint64_t size;				/**< bytes */
+	enum mk_alloc_kind kind;		/**< offset, slab or auto (choice guide) */
+	char mem_driver[32];			/**< "memzone" (default) or "anon" */
+	int socket;				/**< NUMA socket, -1 for any */
+	/** Worker lcores that serve it, one shard each; 0 = all of the service's workers. */
+	unsigned int nb_workers;
+	unsigned int workers[MK_WORKERS_MAX];	/**< lcore ids, each one of the service's */
+	/** Choice guide inputs for AUTO, and the kinds' own parameters (0 = defaults). */
+	uint64_t max_alloc_size;
+	bool need_exact_free;
+	uint64_t need_align;
+	uint32_t slab_size;
+	uint32_t max_nodes;
+};
+
+/** The service. */
+struct mk_service_conf {
+	unsigned int nb_segments;
+	struct mk_segment_conf segments[MK_SEGMENTS_MAX];
+	unsigned int nb_workers;
+	unsigned int worker_lcores[MK_WORKERS_MAX];	/**< worker lcore ids, not the main lcore */
+	uint32_t burst;		/**< requests a worker takes at once; 0 = 32 */
+	uint32_t client_depth;	/**< requests one client may have in flight; 0 = 256 */
+	uint32_t max_clients;	/**< clients open at once, 1..MK_CLIENTS_MAX; 0 = 16 */
+	bool idle_pause;	/**< rte_pause() in idle loops (friendlier to a sibling thread) */
+	bool idle_yield;	/**< sched_yield() in idle loops: for more lcores than CPUs */
+};
+
+/** A shard's statistics, as its worker last published them. */
+struct mk_shard_stats {
+	unsigned int segment;		/**< segment index */
+	unsigned int shard;		/**< shard index in its segment */
+	unsigned int lcore;		/**< owner worker lcore */
+	uint64_t base;			/**< first offset of the shard in the segment */
+	uint64_t capacity;		/**< bytes it manages */
+	uint64_t allocated_bytes;	/**< sizes asked for by its live buffers */
+	uint64_t free_bytes;		/**< capacity less the bytes set aside for live buffers */
+	uint64_t largest_free;		/**< largest request it would serve now */
+	uint64_t live_buffers;
+	uint64_t allocs;		/**< successful allocations */
+	uint64_t frees;			/**< successful frees */
+	uint64_t fail_nomem;		/**< allocs it could not serve (moved on, or failed) */
+	uint64_t fail_other;		/**< allocs refused (-EINVAL, -E2BIG, -ENOSPC) */
+	uint64_t free_rejected;		/**< frees refused (double, stale, forged) */
+	uint64_t forwarded;		/**< requests it passed to another worker */
+	uint64_t bursts;		/**< non-empty bursts served */
+};
+
+struct mk_service;
+
+/**
+ * Fill @p conf with the defaults: no segment, no worker, burst 32, depth 256, 16 clients.
+ *
+ * @param conf
+ *   Filled in.
+ */
+void mk_service_conf_defaults(struct mk_service_conf *conf);
+
+/**
+ * Check a configuration against this process's EAL (lcores exist, are not the main lcore,
+ * sizes fit, names are unique).
+ *
+ * @param conf
+ *   The configuration.
+ * @param err
+ *   Receives a one-line reason naming the field; may be NULL.
+ * @param errlen
+ *   Size of @p err.
+ * @return
+ *   0, or -EINVAL.
+ */
+int mk_service_conf_check(const struct mk_service_conf *conf, char *err, size_t errlen);
+
+/**
+ * Create the service: reserve every segment's memory, cut it into shards, make their
+ * allocators and the rings. Call from the main lcore after rte_eal_init().
+ *
+ * @param conf
+ *   The configuration; copied.
+ * @param err
+ *   Receives a one-line reason on failure; may be NULL.
+ * @param errlen
+ *   Size of @p err.
+ * @return
+ *   The service, or NULL with rte_errno set (EINVAL for a bad conf, ENOMEM, EEXIST when a
+ *   service already exists in this process).
+ */
+struct mk_service *mk_service_create(const struct mk_service_conf *conf, char *err,
+	size_t errlen);
+
+/**
+ * Launch the worker loops on their lcores.
+ *
+ * @param svc
+ *   The service.
+ * @return
+ *   0; -EBUSY when a worker lcore is not idle; -EALREADY when started.
+ */
+int mk_service_start(struct mk_service *svc);
+
+/**
+ * Stop: refuse new requests, let the workers answer every request already made, stop them,
+ * and report the buffers still allocated to @p report (one line per segment that has any).
+ *
+ * @param svc
+ *   The service.
+ * @param report
+ *   Where the leak report goes; NULL for none.
+ * @return
+ *   The number of buffers still allocated over all segments.
+ */
+uint64_t mk_service_stop(struct mk_service *svc, FILE *report);
+
+/**
+ * Destroy the service (stopping it first if needed) and release its memory. Open clients
+ * become unusable: every call on them returns -ESHUTDOWN, and mk_client_close() frees them.
+ *
+ * @param svc
+ *   The service; NULL does nothing.
+ */
+void mk_service_destroy(struct mk_service *svc);
+
+/**
+ * The service of this process, or NULL.
+ *
+ * @return
+ *   The service created last and not destroyed.
+ */
+struct mk_service *mk_service_get(void);
+
+/**
+ * Number of segments.
+ *
+ * @param svc
+ *   The service.
+ * @return
+ *   Segments configured.
+ */
+unsigned int mk_service_segment_count(const struct mk_service *svc);
+
+/**
+ * A segment's index by name.
+ *
+ * @param svc
+ *   The service.
+ * @param name
+ *   The segment's name.
+ * @return
+ *   Its index, or -ENOENT.
+ */
+int mk_service_segment_find(const struct mk_service *svc, const char *name);
+
+/**
+ * A segment's configuration and memory.
+ *
+ * @param svc
+ *   The service.
+ * @param segment
+ *   Index.
+ * @param conf
+ *   Filled in with its configuration (workers resolved), if not NULL.
+ * @param base
+ *   Filled in with its first byte, if not NULL.
+ * @return
+ *   Number of shards, or -EINVAL for a bad index.
+ */
+int mk_service_segment_info(const struct mk_service *svc, unsigned int segment,
+	struct mk_segment_conf *conf, void **base);
+
+/**
+ * The shards' latest published statistics; lock-free, callable from any thread.
+ *
+ * @param svc
+ *   The service.
+ * @param segment
+ *   Index.
+ * @param out
+ *   Receives up to @p max entries, shard 0 first.
+ * @param max
+ *   Room in @p out.
+ * @return
+ *   The number of shards of the segment (may exceed @p max), or -EINVAL.
+ */
+int mk_service_shard_stats(const struct mk_service *svc, unsigned int segment,
+	struct mk_shard_stats *out, unsigned int max);
+
+/**
+ * Wait for an lcore started with rte_eal_remote_launch() to return, sleeping between looks
+ * (rte_eal_wait_lcore() spins, which starves the lcore waited for when both share a CPU).
+ *
+ * @param lcore
+ *   The lcore.
+ * @return
+ *   What its function returned.
+ */
+int mk_lcore_wait(unsigned int lcore);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MK_SERVICE_H */

@@ -1,0 +1,869 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The service's JSON configuration (schema in mk_service_json.h): cJSON parses, every key is
+ * checked by a table of known keys and a getter per type, "auto" is resolved against the
+ * EAL, and the whole conf is proved by mk_service_conf_check() and by reserving its memory.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cJSON.h>
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_memory.h>
+
+#include "mk_config.h"
+#include "mk_mem.h"
+#include "mk_service_json.h"
+
+/* Integers a double holds exactly, every one of them; larger ones are written as strings. */
+#define JSON_EXACT_MAX		((UINT64_C(1) << 53) - 1)
+/* Room for a key's path in a message: "segments[15]." and a key that cJSON read (the key of
+ * an unknown one can be any length: it is cut short). */
+#define PATH_MAX_LEN		64
+/* Binary size suffixes, in order: K = 2^10 ... P = 2^50. */
+static const char size_suffixes[] = "KMGTP";
+
+static const char *const top_keys[] = {
+	"workers", "idle", "burst", "client_depth", "max_clients", "segments", "comment",
+};
+static const char *const segment_keys[] = {
+	"name", "size", "kind", "mem_driver", "socket", "workers", "max_alloc_size",
+	"need_exact_free", "need_align", "slab_size", "max_nodes", "comment",
+};
+
+/* What is left to resolve once the text is read. */
+struct pending {
+	enum { WORKERS_AUTO, WORKERS_COUNT, WORKERS_LIST } workers;
+	unsigned int workers_count;
+	bool idle_auto;
+	bool size_auto[MK_SEGMENTS_MAX];
+};
+
+static int
+fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+static const char *
+type_name(const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		return "a string";
+	if (cJSON_IsNumber(v))
+		return "a number";
+	if (cJSON_IsBool(v))
+		return "a boolean";
+	if (cJSON_IsNull(v))
+		return "null";
+	if (cJSON_IsArray(v))
+		return "an array";
+	return "an object";
+}
+
+/* Every key of @p obj is one of @p keys, and none is given twice. */
+static int
+check_keys(const cJSON *obj, const char *where, const char *const *keys, size_t nb_keys,
+	char *err, size_t errlen)
+{
+	const cJSON *k, *prev;
+	char known[160];
+	size_t i, used = 0;
+
+	for (k = obj->child; k != NULL; k = k->next) {
+		for (i = 0; i < nb_keys; i++)
+			if (strcmp(k->string, keys[i]) == 0)
+				break;
+		if (i == nb_keys) {
+			for (i = 0; i < nb_keys && used < sizeof(known); i++)
+				used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%s",
+					i > 0 ? ", " : "", keys[i]);
+			return fail(err, errlen, -EINVAL, "%s%s: unknown key (known: %s)", where,
+				k->string, known);
+		}
+		for (prev = obj->child; prev != k; prev = prev->next)
+			if (strcmp(prev->string, k->string) == 0)
+				return fail(err, errlen, -EINVAL, "%s%s: given twice", where,
+					k->string);
+	}
+	return 0;
+}
+
+/* An integer in [min, max], every value of which a double holds. */
+static int
+get_int(const cJSON *v, const char *path, int64_t min, int64_t max, int64_t *out, char *err,
+	size_t errlen)
+{
+	double x;
+
+	if (!cJSON_IsNumber(v))
+		return fail(err, errlen, -EINVAL, "%s: a number expected, not %s", path,
+			type_name(v));
+	x = v->valuedouble;
+	/* written so that NaN fails too */
+	if (!(x >= (double)min && x <= (double)max) || (double)(int64_t)x != x)
+		return fail(err, errlen, -EINVAL, "%s: %g is not an integer in %" PRId64 "..%"
+			PRId64, path, x, min, max);
+	*out = (int64_t)x;
+	return 0;
+}
+
+static int
+get_uint(const cJSON *v, const char *path, uint32_t min, uint32_t max, uint32_t *out,
+	char *err, size_t errlen)
+{
+	int64_t x = 0;
+	int rc = get_int(v, path, min, max, &x, err, errlen);
+
+	if (rc == 0)
+		*out = (uint32_t)x;
+	return rc;
+}
+
+/* Digits, then at most one binary suffix: "4096", "512M", "1g". */
+static bool
+parse_size_text(const char *s, uint64_t *out)
+{
+	const char *unit;
+	uint64_t v = 0;
+	unsigned int shift;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (*s == '\0') {
+		*out = v;
+		return true;
+	}
+	unit = strchr(size_suffixes, *s >= 'a' ? *s - 'a' + 'A' : *s);
+	if (unit == NULL || s[1] != '\0')
+		return false;
+	shift = 10 * (unsigned int)(unit - size_suffixes + 1);
+	if (v > UINT64_MAX >> shift)
+		return false;
+	*out = v << shift;
+	return true;
+}
+
+/* A size: an exact integer, or a string with a suffix; "auto" when @p is_auto is given. */
+static int
+get_size(const cJSON *v, const char *path, uint64_t *out, bool *is_auto, char *err,
+	size_t errlen)
+{
+	int64_t x;
+	int rc;
+
+	if (is_auto != NULL)
+		*is_auto = false;
+	if (cJSON_IsNumber(v)) {
+		if (v->valuedouble > (double)JSON_EXACT_MAX)
+			return fail(err, errlen, -EINVAL, "%s: %g is above 2^53: write it as a"
+				" string (\"8P\", or its digits)", path, v->valuedouble);
+		rc = get_int(v, path, 0, (int64_t)JSON_EXACT_MAX, &x, err, errlen);
+		if (rc == 0)
+			*out = (uint64_t)x;
+		return rc;
+	}
+	if (!cJSON_IsString(v))
+		return fail(err, errlen, -EINVAL, "%s: a size expected (bytes, or a string such"
+			" as \"512M\"), not %s", path, type_name(v));
+	if (is_auto != NULL && strcmp(v->valuestring, "auto") == 0) {
+		*is_auto = true;
+		*out = 0;
+		return 0;
+	}
+	if (!parse_size_text(v->valuestring, out))
+		return fail(err, errlen, -EINVAL, "%s: \"%s\" is not a size (bytes, or a number"
+			" with K, M, G, T or P: \"512M\")%s", path, v->valuestring,
+			is_auto != NULL ? ", nor \"auto\"" : "");
+	return 0;
+}
+
+static int
+get_bool(const cJSON *v, const char *path, bool *out, char *err, size_t errlen)
+{
+	if (!cJSON_IsBool(v))
+		return fail(err, errlen, -EINVAL, "%s: true or false expected, not %s", path,
+			type_name(v));
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
+/* A string of 1 .. size - 1 bytes, copied to @p buf. */
+static int
+get_string(const cJSON *v, const char *path, char *buf, size_t size, char *err, size_t errlen)
+{
+	size_t len;
+
+	if (!cJSON_IsString(v))
+		return fail(err, errlen, -EINVAL, "%s: a string expected, not %s", path,
+			type_name(v));
+	len = strlen(v->valuestring);
+	if (len == 0 || len >= size)
+		return fail(err, errlen, -EINVAL, "%s: \"%s\": 1..%zu characters", path,
+			v->valuestring, size - 1);
+	memcpy(buf, v->valuestring, len + 1);
+	return 0;
+}
+
+/* One of @p names, whose index goes to @p out. */
+static int
+get_choice(const cJSON *v, const char *path, const char *const *names, unsigned int n,
+	unsigned int *out, char *err, size_t errlen)
+{
+	unsigned int i;
+
+	if (!cJSON_IsString(v))
+		return fail(err, errlen, -EINVAL, "%s: a string expected, not %s", path,
+			type_name(v));
+	for (i = 0; i < n; i++) {
+		if (strcmp(v->valuestring, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return fail(err, errlen, -EINVAL, "%s: \"%s\" is not one of %s%s%s%s%s%s%s", path,
+		v->valuestring, names[0], n > 1 ? ", " : "", n > 1 ? names[1] : "",
+		n > 2 ? ", " : "", n > 2 ? names[2] : "", n > 3 ? ", " : "",
+		n > 3 ? names[3] : "");
+}
+
+/* A list of lcore ids, at most MK_WORKERS_MAX of them. */
+static int
+get_lcores(const cJSON *v, const char *path, unsigned int *lcores, unsigned int *n, char *err,
+	size_t errlen)
+{
+	const cJSON *e;
+	char epath[PATH_MAX_LEN + 8];
+	uint32_t id;
+	int rc;
+
+	if (!cJSON_IsArray(v))
+		return fail(err, errlen, -EINVAL, "%s: a list of lcore ids expected, not %s", path,
+			type_name(v));
+	*n = 0;
+	cJSON_ArrayForEach(e, v) {
+		snprintf(epath, sizeof(epath), "%s[%u]", path, *n);
+		if (*n == MK_WORKERS_MAX)
+			return fail(err, errlen, -EINVAL, "%s: more than %d lcores", path,
+				MK_WORKERS_MAX);
+		rc = get_uint(e, epath, 0, RTE_MAX_LCORE - 1, &id, err, errlen);
+		if (rc != 0)
+			return rc;
+		lcores[(*n)++] = id;
+	}
+	if (*n == 0)
+		return fail(err, errlen, -EINVAL, "%s: an empty list", path);
+	return 0;
+}
+
+/* Enabled lcores other than the main one. */
+static unsigned int
+other_lcores(void)
+{
+	return rte_lcore_count() - 1;
+}
+
+static int
+parse_workers(const cJSON *v, struct mk_service_conf *conf, struct pending *p, char *err,
+	size_t errlen)
+{
+	int rc;
+
+	if (cJSON_IsString(v) && strcmp(v->valuestring, "auto") == 0) {
+		p->workers = WORKERS_AUTO;
+		return 0;
+	}
+	if (cJSON_IsNumber(v)) {
+		p->workers = WORKERS_COUNT;
+		rc = get_uint(v, "workers", 1, MK_WORKERS_MAX, &p->workers_count, err, errlen);
+		if (rc == 0 && p->workers_count > other_lcores())
+			rc = fail(err, errlen, -EINVAL, "workers: %u asked for, the EAL has %u lcores"
+				" besides the main one (see -l/--lcores)", p->workers_count,
+				other_lcores());
+		return rc;
+	}
+	if (!cJSON_IsArray(v))
+		return fail(err, errlen, -EINVAL, "workers: \"auto\", a number or a list of lcore"
+			" ids expected, not %s", type_name(v));
+	p->workers = WORKERS_LIST;
+	rc = get_lcores(v, "workers", conf->worker_lcores, &conf->nb_workers, err, errlen);
+	if (rc == 0 && conf->nb_workers > other_lcores())
+		rc = fail(err, errlen, -EINVAL, "workers: %u lcores listed, the EAL has %u besides"
+			" the main one (see -l/--lcores)", conf->nb_workers, other_lcores());
+	return rc;
+}
+
+static int
+parse_socket(const cJSON *v, const char *path, int *socket, char *err, size_t errlen)
+{
+	unsigned int i;
+	int64_t x;
+	int rc = get_int(v, path, -1, RTE_MAX_NUMA_NODES - 1, &x, err, errlen);
+
+	if (rc != 0 || x == -1) {
+		*socket = -1;
+		return rc;
+	}
+	for (i = 0; i < rte_socket_count(); i++) {
+		if (rte_socket_id_by_idx(i) == (int)x) {
+			*socket = (int)x;
+			return 0;
+		}
+	}
+	return fail(err, errlen, -EINVAL, "%s: socket %" PRId64 " is not one of the EAL's (%u"
+		" sockets)", path, x, rte_socket_count());
+}
+
+static bool
+power_of_two(uint64_t x)
+{
+	return x != 0 && (x & (x - 1)) == 0;
+}
+
+/* What the kinds' own rules say about the guide and the parameters. */
+static int
+check_kind_params(const struct mk_segment_conf *s, unsigned int i, char *err, size_t errlen)
+{
+	uint64_t slab = s->slab_size != 0 ? s->slab_size : MK_SLAB_SIZE;
+
+	if (s->slab_size != 0 && (!power_of_two(s->slab_size) ||
+	    s->slab_size < MK_SLAB_SIZE_MIN || s->slab_size > MK_SLAB_SIZE_MAX))
+		return fail(err, errlen, -EINVAL, "segments[%u].slab_size: %" PRIu32 " is not a"
+			" power of two from %u to %u", i, s->slab_size, MK_SLAB_SIZE_MIN,
+			MK_SLAB_SIZE_MAX);
+	if (s->need_align != 0 && !power_of_two(s->need_align))
+		return fail(err, errlen, -EINVAL, "segments[%u].need_align: %" PRIu64 " is not a"
+			" power of two", i, s->need_align);
+	if (s->kind != MK_ALLOC_KIND_SLAB)
+		return 0;
+	if (s->need_align > MK_ALLOC_SLAB_ALIGN_MAX)
+		return fail(err, errlen, -EINVAL, "segments[%u].need_align: %" PRIu64 ", the slab"
+			" kind aligns to at most %d (use \"offset\" or \"auto\")", i, s->need_align,
+			MK_ALLOC_SLAB_ALIGN_MAX);
+	if (s->max_alloc_size > slab)
+		return fail(err, errlen, -EINVAL, "segments[%u].max_alloc_size: %" PRIu64 ", the"
+			" slab kind serves at most one slab (%" PRIu64 ")", i, s->max_alloc_size, slab);
+	return 0;
+}
+
+static int
+parse_segment(const cJSON *obj, unsigned int i, struct mk_segment_conf *s, bool *size_auto,
+	char *err, size_t errlen)
+{
+	static const char *const kinds[] = { "auto", "offset", "slab" };
+	static const enum mk_alloc_kind kind_of[] = {
+		MK_ALLOC_KIND_AUTO, MK_ALLOC_KIND_OFFSET, MK_ALLOC_KIND_SLAB,
+	};
+	char where[16], path[PATH_MAX_LEN];
+	const cJSON *v;
+	unsigned int choice;
+	uint64_t size;
+	int rc = 0;
+
+	snprintf(where, sizeof(where), "segments[%u]", i);
+	if (!cJSON_IsObject(obj))
+		return fail(err, errlen, -EINVAL, "%s: an object expected, not %s", where,
+			type_name(obj));
+	snprintf(path, sizeof(path), "%s.", where);
+	rc = check_keys(obj, path, segment_keys, RTE_DIM(segment_keys), err, errlen);
+	if (rc != 0)
+		return rc;
+	memset(s, 0, sizeof(*s));
+	s->socket = -1;
+	snprintf(s->mem_driver, sizeof(s->mem_driver), "memzone");
+	if (cJSON_GetObjectItemCaseSensitive(obj, "name") == NULL)
+		return fail(err, errlen, -EINVAL, "%s.name: missing", where);
+	if (cJSON_GetObjectItemCaseSensitive(obj, "size") == NULL)
+		return fail(err, errlen, -EINVAL, "%s.size: missing (a size, or \"auto\")", where);
+	cJSON_ArrayForEach(v, obj) {
+		const char *key = v->string;
+
+		snprintf(path, sizeof(path), "%s.%s", where, key);
+		if (strcmp(key, "name") == 0) {
+			rc = get_string(v, path, s->name, sizeof(s->name), err, errlen);
+		} else if (strcmp(key, "size") == 0) {
+			rc = get_size(v, path, &s->size, size_auto, err, errlen);
+			if (rc == 0 && !*size_auto && s->size == 0)
+				rc = fail(err, errlen, -EINVAL, "%s: 0 bytes", path);
+		} else if (strcmp(key, "kind") == 0) {
+			rc = get_choice(v, path, kinds, RTE_DIM(kinds), &choice, err, errlen);
+			s->kind = kind_of[rc == 0 ? choice : 0];
+		} else if (strcmp(key, "mem_driver") == 0) {
+			rc = get_string(v, path, s->mem_driver, sizeof(s->mem_driver), err, errlen);
+			if (rc == 0 && mk_mem_driver_find(s->mem_driver) == NULL)
+				rc = fail(err, errlen, -EINVAL, "%s: no driver \"%s\" (memzone, anon,"
+					" or one the program registered)", path, s->mem_driver);
+		} else if (strcmp(key, "socket") == 0) {
+			rc = parse_socket(v, path, &s->socket, err, errlen);
+		} else if (strcmp(key, "workers") == 0) {
+			rc = get_lcores(v, path, s->workers, &s->nb_workers, err, errlen);
+		} else if (strcmp(key, "max_alloc_size") == 0) {
+			rc = get_size(v, path, &s->max_alloc_size, NULL, err, errlen);
+		} else if (strcmp(key, "need_exact_free") == 0) {
+			rc = get_bool(v, path, &s->need_exact_free, err, errlen);
+		} else if (strcmp(key, "need_align") == 0) {
+			rc = get_size(v, path, &s->need_align, NULL, err, errlen);
+		} else if (strcmp(key, "slab_size") == 0) {
+			rc = get_size(v, path, &size, NULL, err, errlen);
+			if (rc == 0 && size > MK_SLAB_SIZE_MAX)
+				rc = fail(err, errlen, -EINVAL, "%s: %" PRIu64 " is above %u", path,
+					size, MK_SLAB_SIZE_MAX);
+			s->slab_size = (uint32_t)size;
+		} else if (strcmp(key, "max_nodes") == 0) {
+			rc = get_uint(v, path, 0, MK_OFFSET_NODES_LIMIT, &s->max_nodes, err, errlen);
+		} else if (!cJSON_IsString(v)) {	/* comment */
+			rc = fail(err, errlen, -EINVAL, "%s: a string expected, not %s", path,
+				type_name(v));
+		}
+		if (rc != 0)
+			return rc;
+	}
+	return check_kind_params(s, i, err, errlen);
+}
+
+static int
+parse_top(const cJSON *root, struct mk_service_conf *conf, struct pending *p, char *err,
+	size_t errlen)
+{
+	static const char *const idles[] = { "auto", "spin", "pause", "yield" };
+	const cJSON *v, *seg;
+	unsigned int choice, i;
+	int rc;
+
+	if (!cJSON_IsObject(root))
+		return fail(err, errlen, -EINVAL, "config: an object expected, not %s",
+			type_name(root));
+	rc = check_keys(root, "", top_keys, RTE_DIM(top_keys), err, errlen);
+	if (rc != 0)
+		return rc;
+	mk_service_conf_defaults(conf);
+	memset(p, 0, sizeof(*p));
+	p->workers = WORKERS_AUTO;
+	p->idle_auto = true;
+	if (cJSON_GetObjectItemCaseSensitive(root, "segments") == NULL)
+		return fail(err, errlen, -EINVAL, "segments: missing (a list of 1..%d segments)",
+			MK_SEGMENTS_MAX);
+	cJSON_ArrayForEach(v, root) {
+		const char *key = v->string;
+
+		if (strcmp(key, "workers") == 0) {
+			rc = parse_workers(v, conf, p, err, errlen);
+		} else if (strcmp(key, "idle") == 0) {
+			rc = get_choice(v, key, idles, RTE_DIM(idles), &choice, err, errlen);
+			p->idle_auto = rc == 0 && choice == 0;
+			conf->idle_pause = rc == 0 && choice == 2;
+			conf->idle_yield = rc == 0 && choice == 3;
+		} else if (strcmp(key, "burst") == 0) {
+			rc = get_uint(v, key, 1, 64, &conf->burst, err, errlen);
+		} else if (strcmp(key, "client_depth") == 0) {
+			rc = get_uint(v, key, 1, 1u << 16, &conf->client_depth, err, errlen);
+		} else if (strcmp(key, "max_clients") == 0) {
+			rc = get_uint(v, key, 1, MK_CLIENTS_MAX, &conf->max_clients, err, errlen);
+		} else if (strcmp(key, "segments") == 0) {
+			if (!cJSON_IsArray(v))
+				return fail(err, errlen, -EINVAL, "segments: a list expected, not %s",
+					type_name(v));
+			i = (unsigned int)cJSON_GetArraySize(v);
+			if (i == 0 || i > MK_SEGMENTS_MAX)
+				return fail(err, errlen, -EINVAL, "segments: 1..%d segments, not %u",
+					MK_SEGMENTS_MAX, i);
+			conf->nb_segments = i;
+			i = 0;
+			cJSON_ArrayForEach(seg, v) {
+				rc = parse_segment(seg, i, &conf->segments[i], &p->size_auto[i],
+					err, errlen);
+				if (rc != 0)
+					return rc;
+				i++;
+			}
+		} else if (!cJSON_IsString(v)) {	/* comment */
+			rc = fail(err, errlen, -EINVAL, "%s: a string expected, not %s", key,
+				type_name(v));
+		}
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Whether two enabled lcores may run on one CPU: then a spinning one starves the other. */
+static bool
+lcores_share_cpus(void)
+{
+	unsigned int a, b;
+
+	RTE_LCORE_FOREACH(a) {
+		rte_cpuset_t ca = rte_lcore_cpuset(a);
+
+		RTE_LCORE_FOREACH(b) {
+			rte_cpuset_t cb = rte_lcore_cpuset(b), both;
+
+			if (b <= a)
+				continue;
+			CPU_AND(&both, &ca, &cb);
+			if (CPU_COUNT(&both) > 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+static int
+resolve_lcores(struct mk_service_conf *conf, const struct pending *p,
+	const struct mk_service_json_opts *opts, char *err, size_t errlen)
+{
+	unsigned int l, n = other_lcores(), spare = opts != NULL ? opts->spare_lcores : 0;
+	unsigned int want;
+
+	if (p->workers != WORKERS_LIST) {
+		if (n == 0)
+			return fail(err, errlen, -EINVAL, "workers: the EAL has no lcore besides the"
+				" main one (see -l/--lcores)");
+		if (p->workers == WORKERS_AUTO && spare >= n)
+			return fail(err, errlen, -EINVAL, "workers: \"auto\" leaves none: the EAL has"
+				" %u lcores besides the main one and %u are kept for clients", n,
+				spare);
+		want = p->workers == WORKERS_COUNT ? p->workers_count : n - spare;
+		conf->nb_workers = 0;
+		RTE_LCORE_FOREACH_WORKER(l) {
+			if (conf->nb_workers == want || conf->nb_workers == MK_WORKERS_MAX)
+				break;
+			conf->worker_lcores[conf->nb_workers++] = l;
+		}
+	}
+	if (p->idle_auto) {
+		conf->idle_yield = lcores_share_cpus();
+		conf->idle_pause = !conf->idle_yield;
+	}
+	return 0;
+}
+
+/* Where "auto" starts: the cap, or under --no-huge half of the EAL's memory for memzones. */
+static uint64_t
+auto_size_start(const struct mk_segment_conf *s)
+{
+	uint64_t half = rte_eal_get_physmem_size() / 2, start = MK_SERVICE_JSON_AUTO_SIZE;
+
+	if (strcmp(s->mem_driver, "memzone") != 0 || rte_eal_has_hugepages())
+		return start;
+	while (start > half && start > 1)
+		start >>= 1;
+	return start;
+}
+
+/* Whether half of segment @p s's size is still a size the checks accept for its shards. */
+static bool
+halving_accepted(struct mk_service_conf *conf, struct mk_segment_conf *s)
+{
+	uint64_t size = s->size;
+	bool ok;
+
+	s->size = size >> 1;
+	ok = s->size != 0 && mk_service_conf_check(conf, NULL, 0) == 0;
+	s->size = size;
+	return ok;
+}
+
+/*
+ * Reserve every segment in order, holding each, then give all back: an "auto" size halves
+ * from its start until the driver can reserve it or the checks would refuse the next half.
+ */
+static int
+reserve_all(struct mk_service_conf *conf, const struct pending *p, char *err, size_t errlen)
+{
+	struct mk_mem_region held[MK_SEGMENTS_MAX];
+	char why[256] = "";
+	unsigned int i;
+	int rc = 0;
+
+	memset(held, 0, sizeof(held));
+	for (i = 0; rc == 0 && i < conf->nb_segments; i++) {
+		struct mk_segment_conf *s = &conf->segments[i];
+		uint64_t start = s->size;
+
+		for (;;) {
+			rc = mk_mem_reserve(s->mem_driver, s->name, s->size, s->socket, &held[i],
+				why, sizeof(why));
+			if (rc != -ENOMEM || !p->size_auto[i] || !halving_accepted(conf, s))
+				break;
+			s->size >>= 1;
+		}
+		if (rc != 0 && p->size_auto[i])
+			rc = fail(err, errlen, rc, "segments[%u].size: \"auto\": no size from %" PRIu64
+				" down to %" PRIu64 " bytes can be reserved: %s", i, start, s->size,
+				why);
+		else if (rc != 0)
+			rc = fail(err, errlen, rc, "segments[%u].size: %" PRIu64 " bytes cannot be"
+				" reserved: %s", i, s->size, why);
+	}
+	for (i = 0; i < conf->nb_segments; i++)
+		mk_mem_release(&held[i]);
+	return rc;
+}
+
+/* "line 3, column 14" of @p pos in @p text. */
+static void
+text_position(const char *text, const char *pos, char *buf, size_t len)
+{
+	unsigned int line = 1, col = 1;
+	const char *c;
+
+	for (c = text; c < pos; c++) {
+		col++;
+		if (*c == '\n') {
+			line++;
+			col = 1;
+		}
+	}
+	snprintf(buf, len, "line %u, column %u", line, col);
+}
+
+/* See mk_descriptor_json.c: cJSON would end the C string at an escaped NUL. */
+static bool
+has_nul_escape(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && len - i >= 6 && memcmp(s + i + 2, "0000", 4) == 0)
+			return true;
+		i++;
+	}
+	return false;
+}
+
+int
+mk_service_conf_from_json(const char *text, size_t len, const struct mk_service_json_opts *opts,
+	struct mk_service_conf *conf, char *err, size_t errlen)
+{
+	struct pending p;
+	const char *end = NULL;
+	char where[48];
+	cJSON *root;
+	unsigned int i;
+	int rc;
+
+	if (text == NULL || conf == NULL)
+		return fail(err, errlen, -EINVAL, "config: no text or no conf");
+	if (rte_lcore_count() == 0)	/* the EAL counts its lcores at init */
+		return fail(err, errlen, -ENODEV, "config: the EAL is not initialised");
+	if (len > MK_SERVICE_JSON_MAX)
+		return fail(err, errlen, -EINVAL, "config: %zu bytes, at most %u", len,
+			MK_SERVICE_JSON_MAX);
+	root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	if (root == NULL) {
+		text_position(text, end != NULL ? end : text + len, where, sizeof(where));
+		return fail(err, errlen, -EINVAL, "config: not valid JSON at %s", where);
+	}
+	while (end != NULL && end < text + len &&
+	       (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+		end++;
+	if (end != NULL && end < text + len) {
+		text_position(text, end, where, sizeof(where));
+		cJSON_Delete(root);
+		return fail(err, errlen, -EINVAL, "config: text after the JSON object at %s",
+			where);
+	}
+	if (has_nul_escape(text, len)) {
+		cJSON_Delete(root);
+		return fail(err, errlen, -EINVAL, "config: a string holds \\u0000");
+	}
+	rc = parse_top(root, conf, &p, err, errlen);
+	cJSON_Delete(root);
+	if (rc == 0)
+		rc = resolve_lcores(conf, &p, opts, err, errlen);
+	if (rc != 0)
+		return rc;
+	/* a placeholder that the checks accept until the memory says how much there is */
+	for (i = 0; i < conf->nb_segments; i++)
+		if (p.size_auto[i])
+			conf->segments[i].size = auto_size_start(&conf->segments[i]);
+	rc = mk_service_conf_check(conf, err, errlen);
+	if (rc != 0)
+		return rc;
+	return reserve_all(conf, &p, err, errlen);
+}
+
+int
+mk_service_conf_load(const char *path, const struct mk_service_json_opts *opts,
+	struct mk_service_conf *conf, char *err, size_t errlen)
+{
+	char why[256] = "";
+	struct stat st;
+	size_t got;
+	char *text;
+	FILE *f;
+	int rc;
+
+	if (path == NULL)
+		return fail(err, errlen, -EINVAL, "config: no path");
+	f = fopen(path, "r");
+	if (f == NULL) {
+		rc = -errno;
+		return fail(err, errlen, rc, "%s: %s", path, strerror(-rc));
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return fail(err, errlen, -EINVAL, "%s: not a regular file", path);
+	}
+	if (st.st_size > MK_SERVICE_JSON_MAX) {
+		fclose(f);
+		return fail(err, errlen, -EFBIG, "%s: %lld bytes, at most %u", path,
+			(long long)st.st_size, MK_SERVICE_JSON_MAX);
+	}
+	text = malloc((size_t)st.st_size + 1);
+	if (text == NULL) {
+		fclose(f);
+		return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+	}
+	got = fread(text, 1, (size_t)st.st_size, f);
+	rc = ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (rc == 0)
+		rc = mk_service_conf_from_json(text, got, opts, conf, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "read error");
+	free(text);
+	return rc == 0 ? 0 : fail(err, errlen, rc, "%s: %s", path, why);
+}
+
+/* The exact size as the friendliest JSON: "512M" when it is whole units, else a number. */
+static cJSON *
+size_item(uint64_t v)
+{
+	char text[24];
+	unsigned int u = 0;
+
+	while (v != 0 && u < sizeof(size_suffixes) - 1 && v % (UINT64_C(1) << (10 * (u + 1))) == 0)
+		u++;
+	if (u > 0) {
+		snprintf(text, sizeof(text), "%" PRIu64 "%c", v >> (10 * u), size_suffixes[u - 1]);
+		return cJSON_CreateString(text);
+	}
+	if (v <= JSON_EXACT_MAX)
+		return cJSON_CreateNumber((double)v);
+	snprintf(text, sizeof(text), "%" PRIu64, v);
+	return cJSON_CreateString(text);
+}
+
+static cJSON *
+lcores_item(const unsigned int *lcores, unsigned int n)
+{
+	cJSON *a = cJSON_CreateArray();
+	unsigned int i;
+
+	for (i = 0; a != NULL && i < n; i++) {
+		if (!cJSON_AddItemToArray(a, cJSON_CreateNumber(lcores[i]))) {
+			cJSON_Delete(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* cJSON_AddItemToObject() that frees @p item when it cannot take it. */
+static bool
+add(cJSON *o, const char *key, cJSON *item)
+{
+	if (item != NULL && cJSON_AddItemToObject(o, key, item))
+		return true;
+	cJSON_Delete(item);
+	return false;
+}
+
+static cJSON *
+segment_item(const struct mk_segment_conf *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	bool ok = o != NULL;
+
+	ok = ok && add(o, "name", cJSON_CreateString(s->name));
+	ok = ok && add(o, "size", size_item(s->size));
+	ok = ok && add(o, "kind", cJSON_CreateString(mk_alloc_kind_name(s->kind)));
+	ok = ok && add(o, "mem_driver", cJSON_CreateString(s->mem_driver[0] != '\0' ?
+		s->mem_driver : "memzone"));
+	ok = ok && add(o, "socket", cJSON_CreateNumber(s->socket));
+	if (s->nb_workers > 0)
+		ok = ok && add(o, "workers", lcores_item(s->workers, s->nb_workers));
+	ok = ok && add(o, "max_alloc_size", size_item(s->max_alloc_size));
+	ok = ok && add(o, "need_exact_free", cJSON_CreateBool(s->need_exact_free));
+	ok = ok && add(o, "need_align", size_item(s->need_align));
+	ok = ok && add(o, "slab_size", size_item(s->slab_size));
+	ok = ok && add(o, "max_nodes", cJSON_CreateNumber(s->max_nodes));
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+int
+mk_service_conf_to_json(const struct mk_service_conf *conf, char *buf, size_t cap, char *err,
+	size_t errlen)
+{
+	cJSON *o, *segs;
+	unsigned int i;
+	char *text;
+	size_t len;
+	bool ok;
+
+	if (conf == NULL || buf == NULL || conf->nb_segments > MK_SEGMENTS_MAX ||
+	    conf->nb_workers > MK_WORKERS_MAX)
+		return fail(err, errlen, -EINVAL, "config: no conf, no buffer, or counts out of"
+			" range");
+	for (i = 0; i < conf->nb_segments; i++)
+		if (strcmp(mk_alloc_kind_name(conf->segments[i].kind), "unknown") == 0)
+			return fail(err, errlen, -EINVAL, "segments[%u].kind: %d has no name", i,
+				(int)conf->segments[i].kind);
+	o = cJSON_CreateObject();
+	ok = o != NULL;
+	ok = ok && add(o, "workers", lcores_item(conf->worker_lcores, conf->nb_workers));
+	ok = ok && add(o, "idle", cJSON_CreateString(conf->idle_yield ? "yield" :
+		conf->idle_pause ? "pause" : "spin"));
+	ok = ok && add(o, "burst", cJSON_CreateNumber(conf->burst));
+	ok = ok && add(o, "client_depth", cJSON_CreateNumber(conf->client_depth));
+	ok = ok && add(o, "max_clients", cJSON_CreateNumber(conf->max_clients));
+	segs = ok ? cJSON_AddArrayToObject(o, "segments") : NULL;
+	ok = segs != NULL;
+	for (i = 0; ok && i < conf->nb_segments; i++) {
+		cJSON *s = segment_item(&conf->segments[i]);
+
+		ok = s != NULL && cJSON_AddItemToArray(segs, s);
+		if (!ok)
+			cJSON_Delete(s);
+	}
+	text = ok ? cJSON_Print(o) : NULL;
+	cJSON_Delete(o);
+	if (text == NULL)
+		return fail(err, errlen, -ENOMEM, "config: out of memory writing JSON");
+	len = strlen(text);
+	if (len >= cap) {
+		cJSON_free(text);
+		return fail(err, errlen, -EMSGSIZE, "config: the JSON needs %zu bytes, the buffer"
+			" holds %zu", len + 1, cap);
+	}
+	memcpy(buf, text, len + 1);
+	cJSON_free(text);
+	return (int)len;
+}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker loop: dequeue a burst, serve each request against the shard it owns (or pass it
+ * to the owner), send the completions, publish the shards' figures. Read top to bottom: this
+ * is the whole data path of the service.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_lcore.h>
+#include <rte_pause.h>
+
+#include "mk_service_pvt.h"
+
+#define BURST_MAX 64
+
+/* Hand a request to the worker that owns its shard. Rings hold every request that can be in
+ * flight at once (see mk_service.h), so this cannot fail; if it ever did, the request is
+ * answered here rather than lost. */
+static bool
+forward(struct mk_worker *w, const struct mk_shard *to, struct mk_req *rq)
+{
+	struct mk_worker *owner = &w->svc->workers[to->worker];
+
+	w->svc->segments[rq->segment].shards[rq->shard].counters.forwarded++;
+	return rte_ring_enqueue_elem(owner->ring, rq, sizeof(*rq)) == 0;
+}
+
+static void
+complete(struct mk_cpl *c, const struct mk_req *rq, int status)
+{
+	memset(c, 0, sizeof(*c));
+	c->status = status;
+	c->op = rq->op;
+	c->flags = rq->flags;
+	c->shard = rq->shard;
+	c->tag = rq->tag;
+}
+
+/*
+ * An allocation tries the request's shard, then the segment's next shards in turn: a
+ * segment fails an allocation only when every shard said -ENOMEM. Returns false when the
+ * request went to another worker (no completion from here).
+ */
+static bool
+serve_alloc(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, struct mk_cpl *c)
+{
+	for (;;) {
+		struct mk_shard *sh = &seg->shards[rq->shard];
+		struct mk_buffer buf;
+		int rc;
+
+		if (sh->worker != w->index)
+			return forward(w, sh, rq) ? false : (complete(c, rq, -EAGAIN), true);
+
+		rc = mk_allocator_alloc(sh->alloc, rq->size, rq->arg, &buf);
+		sh->dirty = true;
+		if (rc == 0) {
+			complete(c, rq, 0);
+			c->offset = sh->base + buf.offset;
+			c->size = buf.size;
+			c->handle = buf.handle;
+			c->footprint = buf.footprint;
+			c->alloc_id = buf.alloc_id;
+			c->alloc_gen = buf.alloc_gen;
+			sh->counters.allocs++;
+			sh->counters.live_buffers++;
+			sh->counters.allocated_bytes += buf.size;
+			sh->footprint_bytes += buf.footprint;
+			return true;
+		}
+		/* too large for this shard (-E2BIG) is not too large for the segment: move on */
+		if (rc != -ENOMEM && rc != -E2BIG) {
+			sh->counters.fail_other++;
+			complete(c, rq, rc);
+			return true;
+		}
+		sh->counters.fail_nomem++;
+		if (++rq->hops >= seg->nb_shards) {
+			complete(c, rq, -ENOMEM);
+			return true;
+		}
+		rq->shard = (uint16_t)((rq->shard + 1) % seg->nb_shards);
+	}
+}
+
+/* A free is applied by the owner of the shard that holds its offset, never elsewhere. */
+static bool
+serve_free(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, struct mk_cpl *c)
+{
+	struct mk_shard *sh = mk_segment_shard_of(seg, rq->arg);
+	struct mk_buffer buf;
+	int rc;
+
+	if (sh == NULL || rq->size == 0) {
+		complete(c, rq, -EINVAL);
+		return true;
+	}
+	rq->shard = (uint16_t)sh->index;
+	if (sh->worker != w->index)
+		return forward(w, sh, rq) ? false : (complete(c, rq, -EAGAIN), true);
+
+	memset(&buf, 0, sizeof(buf));
+	buf.data = (char *)seg->mem.addr + rq->arg;
+	buf.offset = rq->arg - sh->base;
+	buf.size = rq->size;
+	buf.footprint = rq->footprint;
+	buf.handle = rq->handle;
+	buf.alloc_id = mk_allocator_id(sh->alloc);
+	buf.alloc_gen = mk_allocator_gen(sh->alloc);
+	rc = mk_buffer_free(&buf);
+	sh->dirty = true;
+	complete(c, rq, rc);
+	if (rc != 0) {
+		sh->counters.free_rejected++;
+		return true;
+	}
+	c->offset = rq->arg;
+	c->size = rq->size;
+	sh->counters.frees++;
+	sh->counters.live_buffers--;
+	sh->counters.allocated_bytes -= rq->size;
+	sh->footprint_bytes -= rq->footprint;
+	return true;
+}
+
+static bool
+serve(struct mk_worker *w, struct mk_req *rq, struct mk_cpl *c)
+{
+	struct mk_service *svc = w->svc;
+	struct mk_segment *seg;
+
+	if (rq->segment >= svc->nb_segments) {
+		complete(c, rq, -EINVAL);
+		return true;
+	}
+	seg = &svc->segments[rq->segment];
+	switch (rq->op) {
+	case MK_REQ_ALLOC:
+		if (rq->shard >= seg->nb_shards)
+			rq->shard = 0;
+		return serve_alloc(w, seg, rq, c);
+	case MK_REQ_FREE:
+		return serve_free(w, seg, rq, c);
+	default:
+		complete(c, rq, -EINVAL);
+		return true;
+	}
+}
+
+/* Send completions in runs of one client (a client's requests mostly come in runs). */
+static void
+send_completions(struct mk_service *svc, const uint16_t *client, const struct mk_cpl *cpl,
+	unsigned int n)
+{
+	unsigned int i = 0;
+
+	while (i < n) {
+		unsigned int run = 1;
+
+		while (i + run < n && client[i + run] == client[i])
+			run++;
+		/* a client's ring holds its whole depth: this cannot come up short */
+		rte_ring_enqueue_bulk_elem(svc->clients[client[i]].ring, &cpl[i], sizeof(*cpl),
+			run, NULL);
+		i += run;
+	}
+}
+
+void
+mk_shard_publish(struct mk_shard *sh)
+{
+	struct mk_shard_stats *s = &sh->counters;
+
+	s->capacity = mk_allocator_capacity(sh->alloc);
+	s->largest_free = mk_allocator_largest_free(sh->alloc);
+	s->free_bytes = s->capacity - sh->footprint_bytes;
+	rte_seqlock_write_lock(&sh->pub.lock);
+	sh->pub.stats = *s;
+	rte_seqlock_write_unlock(&sh->pub.lock);
+	sh->dirty = false;
+}
+
+int
+mk_worker_main(void *arg)
+{
+	struct mk_worker *w = arg;
+	struct mk_service *svc = w->svc;
+	unsigned int burst = svc->conf.burst < BURST_MAX ? svc->conf.burst : BURST_MAX;
+	struct mk_req req[BURST_MAX];
+	struct mk_cpl cpl[BURST_MAX];
+	uint16_t client[BURST_MAX];
+	unsigned int i, n, nc;
+
+	while (atomic_load_explicit(&svc->state, memory_order_acquire) != MK_SVC_STOPPED) {
+		n = rte_ring_dequeue_burst_elem(w->ring, req, sizeof(req[0]), burst, NULL);
+		if (n == 0) {
+			mk_service_idle(svc);
+			continue;
+		}
+		for (i = 0, nc = 0; i < n; i++) {
+			client[nc] = req[i].client;
+			if (req[i].client < svc->conf.max_clients && serve(w, &req[i], &cpl[nc]))
+				nc++;
+		}
+		/* published before answering: a client that has its answer sees the figures */
+		for (i = 0; i < w->nb_shards; i++) {
+			if (w->shards[i]->dirty) {
+				w->shards[i]->counters.bursts++;
+				mk_shard_publish(w->shards[i]);
+			}
+		}
+		send_completions(svc, client, cpl, nc);
+		atomic_store_explicit(&w->completions,
+			atomic_load_explicit(&w->completions, memory_order_relaxed) + nc,
+			memory_order_release);
+	}
+	return 0;
+}
