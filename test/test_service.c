@@ -30,18 +30,6 @@ suite_init(void)
 	return mk_test_eal_up() == 0 ? 0 : -1;
 }
 
-/* The fixture's lcores other than main: the first ones are workers, the rest clients. */
-static unsigned int
-nth_lcore(unsigned int n)
-{
-	unsigned int l;
-
-	RTE_LCORE_FOREACH_WORKER(l)
-		if (n-- == 0)
-			return l;
-	return RTE_MAX_LCORE;
-}
-
 static void
 base_conf(struct mk_service_conf *conf, unsigned int workers)
 {
@@ -50,7 +38,7 @@ base_conf(struct mk_service_conf *conf, unsigned int workers)
 	mk_service_conf_defaults(conf);
 	conf->nb_workers = workers;
 	for (i = 0; i < workers; i++)
-		conf->worker_lcores[i] = nth_lcore(i);
+		conf->worker_lcores[i] = mk_lcore_nth(i);
 	conf->idle_yield = true;	/* more lcores than CPUs here */
 	conf->nb_segments = 2;
 	snprintf(conf->segments[0].name, sizeof(conf->segments[0].name), "off");
@@ -118,7 +106,7 @@ test_conf_validation(void)
 	expect_conf_error(&conf, "mem_driver");
 	base_conf(&conf, 2);
 	conf.segments[0].nb_workers = 1;
-	conf.segments[0].workers[0] = nth_lcore(3);
+	conf.segments[0].workers[0] = mk_lcore_nth(3);
 	expect_conf_error(&conf, "segments[0].workers");
 	base_conf(&conf, 2);
 	conf.burst = 0;
@@ -363,10 +351,10 @@ traffic_test(unsigned int workers, unsigned int clients, uint32_t depth, unsigne
 		t[i].steps = steps;
 		t[i].rc = -1;
 		CU_ASSERT_EQUAL_FATAL(rte_eal_remote_launch(traffic_run, &t[i],
-			nth_lcore(workers + i)), 0);
+			mk_lcore_nth(workers + i)), 0);
 	}
 	for (i = 0; i < clients; i++)
-		mk_lcore_wait(nth_lcore(workers + i));
+		mk_lcore_wait(mk_lcore_nth(workers + i));
 	for (i = 0; i < clients; i++) {
 		CU_ASSERT_EQUAL(t[i].rc, 0);
 		CU_ASSERT_EQUAL(t[i].bad, 0);

@@ -167,18 +167,6 @@ heap_churn_main(void *arg)
 	return h->rc;
 }
 
-/* lcores after main: the first @p workers serve, the next @p clients send. */
-static unsigned int
-nth_lcore(unsigned int n)
-{
-	unsigned int l;
-
-	RTE_LCORE_FOREACH_WORKER(l)
-		if (n-- == 0)
-			return l;
-	return RTE_MAX_LCORE;
-}
-
 static bool
 more_lcores_than_cpus(void)
 {
@@ -195,7 +183,7 @@ svc_start(unsigned int workers, char *err, size_t errlen)
 	mk_service_conf_defaults(&conf);
 	conf.nb_workers = workers;
 	for (i = 0; i < workers; i++)
-		conf.worker_lcores[i] = nth_lcore(i);
+		conf.worker_lcores[i] = mk_lcore_nth(i);
 	/* lcores may outnumber CPUs here: an idle loop gives its CPU away */
 	conf.idle_yield = more_lcores_than_cpus();
 	conf.nb_segments = 1;
@@ -262,10 +250,10 @@ svc_shape(struct bench_ctx *ctx, const struct bench_workload *w, unsigned int wo
 		s[i].seed = BENCH_CHURN_SEED + i;
 		s[i].yield = more_lcores_than_cpus();
 		s[i].steps = ctx->steps / clients;
-		rte_eal_remote_launch(svc_churn_main, &s[i], nth_lcore(workers + i));
+		rte_eal_remote_launch(svc_churn_main, &s[i], mk_lcore_nth(workers + i));
 	}
 	for (i = 0; i < clients; i++) {
-		mk_lcore_wait(nth_lcore(workers + i));
+		mk_lcore_wait(mk_lcore_nth(workers + i));
 		fails += s[i].fails;
 		errors += s[i].errors + (s[i].rc != 0);
 		ns = s[i].ns > ns ? s[i].ns : ns;
@@ -283,10 +271,10 @@ svc_shape(struct bench_ctx *ctx, const struct bench_workload *w, unsigned int wo
 		h[i].ctx.progress = false;
 		h[i].w = w;
 		h[i].t = heap;
-		rte_eal_remote_launch(heap_churn_main, &h[i], nth_lcore(workers + i));
+		rte_eal_remote_launch(heap_churn_main, &h[i], mk_lcore_nth(workers + i));
 	}
 	for (i = 0; heap != NULL && i < clients; i++) {
-		mk_lcore_wait(nth_lcore(workers + i));
+		mk_lcore_wait(mk_lcore_nth(workers + i));
 		if (h[i].rc == 0)
 			heap_s += (double)h[i].ctx.steps * 1e9 / (double)h[i].res.ns;
 	}

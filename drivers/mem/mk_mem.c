@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,18 +13,6 @@ static const struct mk_mem_driver *drivers[DRIVERS_MAX] = {
 	&mk_mem_memzone_driver,
 	&mk_mem_anon_driver,
 };
-
-void
-mk_mem_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int
 mk_mem_driver_register(const struct mk_mem_driver *drv)
@@ -67,12 +54,12 @@ mk_mem_reserve(const char *driver, const char *name, uint64_t size, int socket,
 	int rc;
 
 	if (out == NULL || len == 0 || len >= MK_MEM_NAME_SIZE || size == 0) {
-		mk_mem_err(err, errlen, "segment name must be 1..%d characters and size > 0",
+		mk_errf(err, errlen, 0, "segment name must be 1..%d characters and size > 0",
 			MK_MEM_NAME_SIZE - 1);
 		return -EINVAL;
 	}
 	if (drv == NULL) {
-		mk_mem_err(err, errlen, "no memory driver '%s' (have: memzone, anon)",
+		mk_errf(err, errlen, 0, "no memory driver '%s' (have: memzone, anon)",
 			driver != NULL ? driver : "(null)");
 		return -ENODEV;
 	}

@@ -40,19 +40,6 @@ _Static_assert(MK_SEGMENT_NAME_MAX <= UINT8_MAX && MK_ENDPOINT_MAX <= UINT8_MAX,
 #define QUOTE_MAX		64
 #define QUOTE_ROOM		(QUOTE_MAX * 4 + 4)
 
-int
-mk_desc_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 /*
  * CRC32C a nibble at a time: a 16-entry table is small enough to write out (and checked by
  * the tests against the standard check value), and a descriptor is at most 556 bytes.
@@ -197,10 +184,10 @@ mk_desc_check_endpoint_len(const char *ep, size_t len, char *err, size_t errlen)
 	if (len == 0)
 		return 0;
 	if (len > MK_ENDPOINT_MAX)
-		return mk_desc_fail(err, errlen, -EINVAL,
+		return mk_errf(err, errlen, -EINVAL,
 			"transport endpoint of %zu bytes (at most %d)", len, MK_ENDPOINT_MAX);
 	if (memchr(ep, '\0', len) != NULL)
-		return mk_desc_fail(err, errlen, -EINVAL, "NUL inside the transport endpoint");
+		return mk_errf(err, errlen, -EINVAL, "NUL inside the transport endpoint");
 	for (i = len; i > 0; i--) {
 		if (ep[i - 1] == ':') {
 			colon = i - 1;
@@ -208,23 +195,23 @@ mk_desc_check_endpoint_len(const char *ep, size_t len, char *err, size_t errlen)
 		}
 	}
 	if (colon == len)
-		return mk_desc_fail(err, errlen, -EINVAL,
+		return mk_errf(err, errlen, -EINVAL,
 			"transport endpoint '%s' is not host:port", quote(q, ep, len));
 	if (!parse_decimal(ep + colon + 1, len - colon - 1, 5, &port) || port == 0 ||
 	    port > PORT_MAX)
-		return mk_desc_fail(err, errlen, -EINVAL,
+		return mk_errf(err, errlen, -EINVAL,
 			"transport endpoint '%s': port is not a decimal 1..65535",
 			quote(q, ep, len));
 	host_len = colon;
 	if (host_len > 0 && ep[0] == '[') {
 		if (host_len < 2 || ep[host_len - 1] != ']' || !check_ipv6(ep + 1, host_len - 2))
-			return mk_desc_fail(err, errlen, -EINVAL,
+			return mk_errf(err, errlen, -EINVAL,
 				"transport endpoint '%s': bad [IPv6] address", quote(q, ep, len));
 		return 0;
 	}
 	for (i = 0; i < host_len; i++) {
 		if (ep[i] == ':')
-			return mk_desc_fail(err, errlen, -EINVAL,
+			return mk_errf(err, errlen, -EINVAL,
 				"transport endpoint '%s': an IPv6 address needs brackets",
 				quote(q, ep, len));
 		numeric &= is_digit(ep[i]) || ep[i] == '.';
@@ -234,7 +221,7 @@ mk_desc_check_endpoint_len(const char *ep, size_t len, char *err, size_t errlen)
 	else
 		valid = check_hostname(ep, host_len);
 	if (!valid)
-		return mk_desc_fail(err, errlen, -EINVAL,
+		return mk_errf(err, errlen, -EINVAL,
 			"transport endpoint '%s': host is not a hostname or IPv4 address",
 			quote(q, ep, len));
 	return 0;
@@ -246,16 +233,16 @@ mk_desc_check_name_len(const char *name, size_t len, char *err, size_t errlen)
 	size_t i;
 
 	if (len == 0)
-		return mk_desc_fail(err, errlen, -EINVAL, "empty segment name");
+		return mk_errf(err, errlen, -EINVAL, "empty segment name");
 	if (len > MK_SEGMENT_NAME_MAX)
-		return mk_desc_fail(err, errlen, -EINVAL,
+		return mk_errf(err, errlen, -EINVAL,
 			"segment name of %zu bytes (at most %d)", len, MK_SEGMENT_NAME_MAX);
 	for (i = 0; i < len; i++) {
 		if (name[i] == '\0')
-			return mk_desc_fail(err, errlen, -EINVAL,
+			return mk_errf(err, errlen, -EINVAL,
 				"NUL inside the segment name at byte %zu", i);
 		if ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] > 0x7e)
-			return mk_desc_fail(err, errlen, -EINVAL,
+			return mk_errf(err, errlen, -EINVAL,
 				"segment name byte %zu is 0x%02x, not printable ASCII",
 				i, (unsigned int)(unsigned char)name[i]);
 	}
@@ -267,15 +254,15 @@ mk_desc_check_numbers(uint64_t size, uint64_t address, uint64_t offset, char *er
 	size_t errlen)
 {
 	if (size == 0)
-		return mk_desc_fail(err, errlen, -EINVAL, "buffer size 0");
+		return mk_errf(err, errlen, -EINVAL, "buffer size 0");
 	if (address == 0)
-		return mk_desc_fail(err, errlen, -EINVAL, "buffer address 0");
+		return mk_errf(err, errlen, -EINVAL, "buffer address 0");
 	if (size - 1 > UINT64_MAX - address)
-		return mk_desc_fail(err, errlen, -EINVAL,
+		return mk_errf(err, errlen, -EINVAL,
 			"buffer at 0x%" PRIx64 " of %" PRIu64 " bytes runs past 2^64",
 			address, size);
 	if (offset >= address)
-		return mk_desc_fail(err, errlen, -EINVAL,
+		return mk_errf(err, errlen, -EINVAL,
 			"offset 0x%" PRIx64 " not below the buffer address 0x%" PRIx64,
 			offset, address);
 	return 0;
@@ -285,7 +272,7 @@ int
 mk_desc_check_endpoint(const char *endpoint, char *err, size_t errlen)
 {
 	if (endpoint == NULL)
-		return mk_desc_fail(err, errlen, -EINVAL, "NULL transport endpoint");
+		return mk_errf(err, errlen, -EINVAL, "NULL transport endpoint");
 	return mk_desc_check_endpoint_len(endpoint, strnlen(endpoint, MK_ENDPOINT_MAX + 1),
 		err, errlen);
 }
@@ -294,7 +281,7 @@ int
 mk_desc_check_name(const char *name, char *err, size_t errlen)
 {
 	if (name == NULL)
-		return mk_desc_fail(err, errlen, -EINVAL, "NULL segment name");
+		return mk_errf(err, errlen, -EINVAL, "NULL segment name");
 	return mk_desc_check_name_len(name, strnlen(name, MK_SEGMENT_NAME_MAX + 1), err, errlen);
 }
 
@@ -305,11 +292,11 @@ mk_desc_check(const struct mk_desc *d, char *err, size_t errlen)
 	int rc;
 
 	if (d == NULL)
-		return mk_desc_fail(err, errlen, -EINVAL, "NULL descriptor");
+		return mk_errf(err, errlen, -EINVAL, "NULL descriptor");
 	name_len = strnlen(d->segment_name, sizeof(d->segment_name));
 	ep_len = strnlen(d->transport_endpoint, sizeof(d->transport_endpoint));
 	if (name_len == sizeof(d->segment_name) || ep_len == sizeof(d->transport_endpoint))
-		return mk_desc_fail(err, errlen, -EMSGSIZE, "descriptor string not terminated");
+		return mk_errf(err, errlen, -EMSGSIZE, "descriptor string not terminated");
 	rc = mk_desc_check_name_len(d->segment_name, name_len, err, errlen);
 	if (rc == 0)
 		rc = mk_desc_check_endpoint_len(d->transport_endpoint, ep_len, err, errlen);
@@ -353,13 +340,13 @@ mk_desc_encode(const struct mk_desc *d, void *buf, size_t cap, char *err, size_t
 	int rc;
 
 	if (buf == NULL)
-		return mk_desc_fail(err, errlen, -EINVAL, "NULL output buffer");
+		return mk_errf(err, errlen, -EINVAL, "NULL output buffer");
 	rc = mk_desc_check(d, err, errlen);
 	if (rc != 0)
 		return rc == -EMSGSIZE ? -EINVAL : rc;
 	len = mk_desc_encoded_len(d);
 	if (cap < len)
-		return mk_desc_fail(err, errlen, -EMSGSIZE,
+		return mk_errf(err, errlen, -EMSGSIZE,
 			"descriptor needs %zu bytes, the buffer holds %zu", len, cap);
 	name_len = strlen(d->segment_name);
 	ep_len = strlen(d->transport_endpoint);
@@ -390,33 +377,33 @@ mk_desc_decode(const void *buf, size_t len, struct mk_desc *d, char *err, size_t
 	int rc;
 
 	if (buf == NULL || d == NULL)
-		return mk_desc_fail(err, errlen, -EINVAL, "NULL argument");
+		return mk_errf(err, errlen, -EINVAL, "NULL argument");
 	if (len < MK_DESC_BIN_MIN)
-		return mk_desc_fail(err, errlen, -EMSGSIZE,
+		return mk_errf(err, errlen, -EMSGSIZE,
 			"descriptor of %zu bytes, shorter than the fixed %d", len, MK_DESC_BIN_MIN);
 	v = get_le(p, 4);
 	if (v != BIN_MAGIC)
-		return mk_desc_fail(err, errlen, -EPROTO,
+		return mk_errf(err, errlen, -EPROTO,
 			"bad magic 0x%08" PRIx64 " (want 0x%08" PRIx32 ")", v, BIN_MAGIC);
 	v = get_le(p + BIN_OFF_VERSION, 2);
 	if (v != MK_DESC_VERSION)
-		return mk_desc_fail(err, errlen, -EPROTO,
+		return mk_errf(err, errlen, -EPROTO,
 			"descriptor version %" PRIu64 " (only %d is known)", v, MK_DESC_VERSION);
 	v = get_le(p + BIN_OFF_FLAGS, 2);
 	if (v != 0)
-		return mk_desc_fail(err, errlen, -EPROTO,
+		return mk_errf(err, errlen, -EPROTO,
 			"descriptor flags 0x%04" PRIx64 " (none defined)", v);
 	total = get_le(p + BIN_OFF_LENGTH, 4);
 	if (total != len)
-		return mk_desc_fail(err, errlen, -EMSGSIZE,
+		return mk_errf(err, errlen, -EMSGSIZE,
 			"descriptor length field %" PRIu64 " but %zu bytes given", total, len);
 	crc = (uint32_t)get_le(p + len - BIN_CRC_BYTES, 4);
 	if (crc != mk_crc32c(p, len - BIN_CRC_BYTES))
-		return mk_desc_fail(err, errlen, -EPROTO, "descriptor checksum mismatch");
+		return mk_errf(err, errlen, -EPROTO, "descriptor checksum mismatch");
 	name_len = p[BIN_OFF_NAME_LEN];
 	ep_len = p[BIN_OFF_EP_LEN];
 	if (MK_DESC_BIN_MIN + name_len + ep_len != len)
-		return mk_desc_fail(err, errlen, -EMSGSIZE,
+		return mk_errf(err, errlen, -EMSGSIZE,
 			"string lengths %zu + %zu do not fill a %zu-byte descriptor",
 			name_len, ep_len, len);
 

@@ -73,7 +73,7 @@ mk_desc_to_json(const struct mk_desc *d, char *buf, size_t cap, char *err, size_
 	int rc;
 
 	if (buf == NULL)
-		return mk_desc_fail(err, errlen, -EINVAL, "NULL output buffer");
+		return mk_errf(err, errlen, -EINVAL, "NULL output buffer");
 	rc = mk_desc_check(d, err, errlen);
 	if (rc != 0)
 		return rc == -EMSGSIZE ? -EINVAL : rc;
@@ -92,16 +92,16 @@ mk_desc_to_json(const struct mk_desc *d, char *buf, size_t cap, char *err, size_
 	    !add_hex(o, field_names[F_SIZE_HEX], d->size) ||
 	    !add_hex(o, field_names[F_ADDRESS_HEX], d->buffer_address)) {
 		cJSON_Delete(o);
-		return mk_desc_fail(err, errlen, -ENOMEM, "out of memory building JSON");
+		return mk_errf(err, errlen, -ENOMEM, "out of memory building JSON");
 	}
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (text == NULL)
-		return mk_desc_fail(err, errlen, -ENOMEM, "out of memory printing JSON");
+		return mk_errf(err, errlen, -ENOMEM, "out of memory printing JSON");
 	len = strlen(text);
 	if (len >= cap) {
 		cJSON_free(text);
-		return mk_desc_fail(err, errlen, -EMSGSIZE,
+		return mk_errf(err, errlen, -EMSGSIZE,
 			"JSON descriptor needs %zu bytes, the buffer holds %zu", len + 1, cap);
 	}
 	memcpy(buf, text, len + 1);
@@ -180,19 +180,19 @@ get_u64(const cJSON *const *item, enum field num, enum field hex, uint64_t *v, c
 	size_t errlen)
 {
 	if (!cJSON_IsNumber(item[num]))
-		return mk_desc_fail(err, errlen, -EINVAL, "%s is not a number", field_names[num]);
+		return mk_errf(err, errlen, -EINVAL, "%s is not a number", field_names[num]);
 	if (item[hex] == NULL) {
 		if (!exact_integer(item[num], JSON_EXACT_MAX, v))
-			return mk_desc_fail(err, errlen, -EINVAL,
+			return mk_errf(err, errlen, -EINVAL,
 				"%s is not an integer in 0..2^53-1 (larger ones need %s)",
 				field_names[num], field_names[hex]);
 		return 0;
 	}
 	if (!cJSON_IsString(item[hex]) || !parse_hex(item[hex]->valuestring, v))
-		return mk_desc_fail(err, errlen, -EINVAL, "%s is not a \"0x...\" hex string",
+		return mk_errf(err, errlen, -EINVAL, "%s is not a \"0x...\" hex string",
 			field_names[hex]);
 	if (item[num]->valuedouble != (double)*v)
-		return mk_desc_fail(err, errlen, -EINVAL, "%s and %s disagree",
+		return mk_errf(err, errlen, -EINVAL, "%s and %s disagree",
 			field_names[num], field_names[hex]);
 	return 0;
 }
@@ -203,10 +203,10 @@ get_string(const cJSON *item, const char *name, size_t max, size_t *len, char *e
 	size_t errlen)
 {
 	if (!cJSON_IsString(item))
-		return mk_desc_fail(err, errlen, -EINVAL, "%s is not a string", name);
+		return mk_errf(err, errlen, -EINVAL, "%s is not a string", name);
 	*len = strnlen(item->valuestring, max + 1);
 	if (*len > max)
-		return mk_desc_fail(err, errlen, -EMSGSIZE, "%s longer than %zu bytes", name, max);
+		return mk_errf(err, errlen, -EMSGSIZE, "%s longer than %zu bytes", name, max);
 	return 0;
 }
 
@@ -224,13 +224,13 @@ collect_fields(const cJSON *root, const cJSON **item, char *err, size_t errlen)
 		if (f == F_COUNT)
 			continue;	/* unknown fields are another writer's business */
 		if (item[f] != NULL)
-			return mk_desc_fail(err, errlen, -EINVAL, "field %s given twice",
+			return mk_errf(err, errlen, -EINVAL, "field %s given twice",
 				field_names[f]);
 		item[f] = c;
 	}
 	for (f = 0; f < F_OPTIONAL; f++)
 		if (item[f] == NULL)
-			return mk_desc_fail(err, errlen, -EINVAL, "missing field %s",
+			return mk_errf(err, errlen, -EINVAL, "missing field %s",
 				field_names[f]);
 	return 0;
 }
@@ -247,9 +247,9 @@ desc_from_object(const cJSON *root, struct mk_desc *out, char *err, size_t errle
 	if (rc != 0)
 		return rc;
 	if (!cJSON_IsNumber(item[F_VERSION]))
-		return mk_desc_fail(err, errlen, -EINVAL, "mk_version is not a number");
+		return mk_errf(err, errlen, -EINVAL, "mk_version is not a number");
 	if (item[F_VERSION]->valuedouble != MK_DESC_VERSION)
-		return mk_desc_fail(err, errlen, -EPROTO, "mk_version %g (only %d is known)",
+		return mk_errf(err, errlen, -EPROTO, "mk_version %g (only %d is known)",
 			item[F_VERSION]->valuedouble, MK_DESC_VERSION);
 	rc = get_u64(item, F_SIZE, F_SIZE_HEX, &out->size, err, errlen);
 	if (rc == 0)
@@ -258,10 +258,10 @@ desc_from_object(const cJSON *root, struct mk_desc *out, char *err, size_t errle
 		return rc;
 	if (!cJSON_IsString(item[F_OFFSET]) || !parse_hex(item[F_OFFSET]->valuestring,
 		&out->offset))
-		return mk_desc_fail(err, errlen, -EINVAL,
+		return mk_errf(err, errlen, -EINVAL,
 			"mk_offset is not a \"0x...\" hex string");
 	if (!cJSON_IsNumber(item[F_RKEY]) || !exact_integer(item[F_RKEY], UINT32_MAX, &v))
-		return mk_desc_fail(err, errlen, -EINVAL, "mk_rkey is not an integer in 0..2^32-1");
+		return mk_errf(err, errlen, -EINVAL, "mk_rkey is not an integer in 0..2^32-1");
 	out->rkey = (uint32_t)v;
 
 	rc = get_string(item[F_SEGMENT], field_names[F_SEGMENT], MK_SEGMENT_NAME_MAX, &name_len,
@@ -294,25 +294,25 @@ mk_desc_from_json(const char *text, size_t len, struct mk_desc *d, char *err, si
 	int rc;
 
 	if (text == NULL || d == NULL)
-		return mk_desc_fail(err, errlen, -EINVAL, "NULL argument");
+		return mk_errf(err, errlen, -EINVAL, "NULL argument");
 	if (len > MK_DESC_JSON_INPUT_MAX)
-		return mk_desc_fail(err, errlen, -EMSGSIZE,
+		return mk_errf(err, errlen, -EMSGSIZE,
 			"JSON descriptor of %zu bytes (at most %d)", len, MK_DESC_JSON_INPUT_MAX);
 	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (root == NULL)
-		return mk_desc_fail(err, errlen, -EPROTO, "not JSON (error at byte %td)",
+		return mk_errf(err, errlen, -EPROTO, "not JSON (error at byte %td)",
 			end != NULL ? end - text : (ptrdiff_t)0);
 	for (i = (size_t)(end - text); i < len; i++) {
 		if (!is_json_space(text[i])) {
 			cJSON_Delete(root);
-			return mk_desc_fail(err, errlen, -EPROTO,
+			return mk_errf(err, errlen, -EPROTO,
 				"text after the JSON object at byte %zu", i);
 		}
 	}
 	if (!cJSON_IsObject(root)) {
-		rc = mk_desc_fail(err, errlen, -EPROTO, "JSON descriptor is not an object");
+		rc = mk_errf(err, errlen, -EPROTO, "JSON descriptor is not an object");
 	} else if (has_nul_escape(text, len)) {
-		rc = mk_desc_fail(err, errlen, -EINVAL, "a JSON string holds \\u0000");
+		rc = mk_errf(err, errlen, -EINVAL, "a JSON string holds \\u0000");
 	} else {
 		memset(&out, 0, sizeof(out));
 		rc = desc_from_object(root, &out, err, errlen);

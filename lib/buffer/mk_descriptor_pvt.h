@@ -11,10 +11,7 @@
 
 #include "mk_allocator_pvt.h"
 #include "mk_descriptor.h"
-
-/* Write a one-line reason to err (when not NULL) and return rc. */
-MK_BUFFER_PRIVATE int mk_desc_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+#include "mk_err.h"
 
 /* The name and endpoint rules, over len bytes that need not be NUL-terminated. */
 MK_BUFFER_PRIVATE int mk_desc_check_name_len(const char *name, size_t len, char *err,

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,22 +19,10 @@
 #include <rte_pause.h>
 
 #include "mk_config.h"
+#include "mk_err.h"
 #include "mk_service_pvt.h"
 
 static struct mk_service *the_service;
-
-static int
-fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 void
 mk_service_conf_defaults(struct mk_service_conf *conf)
@@ -87,44 +74,44 @@ check_segment(const struct mk_service_conf *conf, unsigned int i, char *err, siz
 	uint64_t granule;
 
 	if (len == 0 || len == sizeof(s->name))
-		return fail(err, errlen, -EINVAL, "segments[%u].name: 1..%zu characters", i,
+		return mk_errf(err, errlen, -EINVAL, "segments[%u].name: 1..%zu characters", i,
 			sizeof(s->name) - 1);
 	for (j = 0; j < len; j++)
 		if (s->name[j] <= ' ' || s->name[j] > '~' || s->name[j] == ':' || s->name[j] == ',')
-			return fail(err, errlen, -EINVAL, "segments[%u].name '%s': printable, no"
+			return mk_errf(err, errlen, -EINVAL, "segments[%u].name '%s': printable, no"
 				" space, ':' or ','", i, s->name);
 	for (j = 0; j < i; j++)
 		if (strcmp(conf->segments[j].name, s->name) == 0)
-			return fail(err, errlen, -EINVAL, "segments[%u].name '%s' is used twice",
+			return mk_errf(err, errlen, -EINVAL, "segments[%u].name '%s' is used twice",
 				i, s->name);
 	if (s->kind != MK_ALLOC_KIND_AUTO && s->kind != MK_ALLOC_KIND_OFFSET &&
 	    s->kind != MK_ALLOC_KIND_SLAB)
-		return fail(err, errlen, -EINVAL, "segments[%u].kind: offset, slab or auto", i);
+		return mk_errf(err, errlen, -EINVAL, "segments[%u].kind: offset, slab or auto", i);
 	if (s->mem_driver[0] != '\0' && mk_mem_driver_find(s->mem_driver) == NULL)
-		return fail(err, errlen, -EINVAL, "segments[%u].mem_driver '%s': memzone or anon",
+		return mk_errf(err, errlen, -EINVAL, "segments[%u].mem_driver '%s': memzone or anon",
 			i, s->mem_driver);
 	if (s->nb_workers > conf->nb_workers)
-		return fail(err, errlen, -EINVAL, "segments[%u].workers: %u, the service has %u",
+		return mk_errf(err, errlen, -EINVAL, "segments[%u].workers: %u, the service has %u",
 			i, s->nb_workers, conf->nb_workers);
 	for (j = 0; j < s->nb_workers; j++) {
 		unsigned int k;
 
 		if (!is_worker(conf, s->workers[j]))
-			return fail(err, errlen, -EINVAL, "segments[%u].workers: lcore %u is not"
+			return mk_errf(err, errlen, -EINVAL, "segments[%u].workers: lcore %u is not"
 				" a worker of the service", i, s->workers[j]);
 		for (k = 0; k < j; k++)
 			if (s->workers[k] == s->workers[j])
-				return fail(err, errlen, -EINVAL, "segments[%u].workers: lcore %u"
+				return mk_errf(err, errlen, -EINVAL, "segments[%u].workers: lcore %u"
 					" twice", i, s->workers[j]);
 	}
 	if (nb == 0)
-		return fail(err, errlen, -EINVAL, "segments[%u]: no worker to serve it", i);
+		return mk_errf(err, errlen, -EINVAL, "segments[%u]: no worker to serve it", i);
 	granule = shard_granule(s, segment_kind(s));
 	if (s->size == 0 || s->size / nb < granule)
-		return fail(err, errlen, -EINVAL, "segments[%u].size %" PRIu64 ": at least %"
+		return mk_errf(err, errlen, -EINVAL, "segments[%u].size %" PRIu64 ": at least %"
 			PRIu64 " bytes for each of its %u shards", i, s->size, granule, nb);
 	if (s->size > MK_OFFSET_SIZE_MAX)
-		return fail(err, errlen, -EINVAL, "segments[%u].size %" PRIu64 " above 2^63", i,
+		return mk_errf(err, errlen, -EINVAL, "segments[%u].size %" PRIu64 " above 2^63", i,
 			s->size);
 	return 0;
 }
@@ -136,32 +123,32 @@ mk_service_conf_check(const struct mk_service_conf *conf, char *err, size_t errl
 	int rc;
 
 	if (conf == NULL)
-		return fail(err, errlen, -EINVAL, "no configuration");
+		return mk_errf(err, errlen, -EINVAL, "no configuration");
 	if (conf->nb_segments == 0 || conf->nb_segments > MK_SEGMENTS_MAX)
-		return fail(err, errlen, -EINVAL, "segments: 1..%d, not %u", MK_SEGMENTS_MAX,
+		return mk_errf(err, errlen, -EINVAL, "segments: 1..%d, not %u", MK_SEGMENTS_MAX,
 			conf->nb_segments);
 	if (conf->nb_workers == 0 || conf->nb_workers > MK_WORKERS_MAX)
-		return fail(err, errlen, -EINVAL, "workers: 1..%d, not %u", MK_WORKERS_MAX,
+		return mk_errf(err, errlen, -EINVAL, "workers: 1..%d, not %u", MK_WORKERS_MAX,
 			conf->nb_workers);
 	for (i = 0; i < conf->nb_workers; i++) {
 		unsigned int l = conf->worker_lcores[i];
 
 		if (l >= RTE_MAX_LCORE || !rte_lcore_is_enabled(l))
-			return fail(err, errlen, -EINVAL, "workers: lcore %u is not enabled in the"
+			return mk_errf(err, errlen, -EINVAL, "workers: lcore %u is not enabled in the"
 				" EAL (%u lcores; see -l/--lcores)", l, rte_lcore_count());
 		if (l == rte_get_main_lcore())
-			return fail(err, errlen, -EINVAL, "workers: lcore %u is the main lcore", l);
+			return mk_errf(err, errlen, -EINVAL, "workers: lcore %u is the main lcore", l);
 		for (j = 0; j < i; j++)
 			if (conf->worker_lcores[j] == l)
-				return fail(err, errlen, -EINVAL, "workers: lcore %u twice", l);
+				return mk_errf(err, errlen, -EINVAL, "workers: lcore %u twice", l);
 	}
 	if (conf->burst == 0 || conf->burst > 64)
-		return fail(err, errlen, -EINVAL, "burst: 1..64, not %u", conf->burst);
+		return mk_errf(err, errlen, -EINVAL, "burst: 1..64, not %u", conf->burst);
 	if (conf->client_depth == 0 || conf->client_depth > (1u << 16))
-		return fail(err, errlen, -EINVAL, "client_depth: 1..65536, not %u",
+		return mk_errf(err, errlen, -EINVAL, "client_depth: 1..65536, not %u",
 			conf->client_depth);
 	if (conf->max_clients == 0 || conf->max_clients > MK_CLIENTS_MAX)
-		return fail(err, errlen, -EINVAL, "max_clients: 1..%d, not %u", MK_CLIENTS_MAX,
+		return mk_errf(err, errlen, -EINVAL, "max_clients: 1..%d, not %u", MK_CLIENTS_MAX,
 			conf->max_clients);
 	for (i = 0; i < conf->nb_segments; i++) {
 		rc = check_segment(conf, i, err, errlen);
@@ -230,7 +217,7 @@ segment_create(struct mk_service *svc, unsigned int i, char *err, size_t errlen)
 	seg->shards = rte_zmalloc("mk_shards", sizeof(*seg->shards) * seg->nb_shards,
 		RTE_CACHE_LINE_SIZE);
 	if (seg->shards == NULL)
-		return fail(err, errlen, -ENOMEM, "segment '%s': out of memory", s->name);
+		return mk_errf(err, errlen, -ENOMEM, "segment '%s': out of memory", s->name);
 
 	/* equal shards on granule boundaries; the last one takes the rest */
 	share = s->size / seg->nb_shards / granule * granule;
@@ -252,7 +239,7 @@ segment_create(struct mk_service *svc, unsigned int i, char *err, size_t errlen)
 		rte_seqlock_init(&sh->pub.lock);
 		sh->alloc = mk_allocator_create(&ac);
 		if (sh->alloc == NULL)
-			return fail(err, errlen, -errno, "segment '%s' shard %u: allocator: %s",
+			return mk_errf(err, errlen, -errno, "segment '%s' shard %u: allocator: %s",
 				s->name, k, strerror(errno));
 		sh->counters.segment = i;
 		sh->counters.shard = k;
@@ -291,7 +278,7 @@ rings_create(struct mk_service *svc, char *err, size_t errlen)
 		w->ring = rte_ring_create_elem(name, sizeof(struct mk_req), count, SOCKET_ID_ANY,
 			RING_F_MP_RTS_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 		if (w->ring == NULL)
-			return fail(err, errlen, -rte_errno, "request ring of lcore %u: %s",
+			return mk_errf(err, errlen, -rte_errno, "request ring of lcore %u: %s",
 				w->lcore, rte_strerror(rte_errno));
 	}
 	for (i = 0; i < svc->conf.max_clients; i++) {
@@ -300,7 +287,7 @@ rings_create(struct mk_service *svc, char *err, size_t errlen)
 			svc->conf.client_depth, SOCKET_ID_ANY,
 			RING_F_MP_RTS_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 		if (svc->clients[i].ring == NULL)
-			return fail(err, errlen, -rte_errno, "completion ring %u: %s", i,
+			return mk_errf(err, errlen, -rte_errno, "completion ring %u: %s", i,
 				rte_strerror(rte_errno));
 	}
 	return 0;
@@ -329,7 +316,7 @@ mk_service_create(const struct mk_service_conf *conf, char *err, size_t errlen)
 	int rc;
 
 	if (the_service != NULL) {
-		fail(err, errlen, 0, "a service exists in this process already");
+		mk_errf(err, errlen, 0, "a service exists in this process already");
 		rte_errno = EEXIST;
 		return NULL;
 	}
@@ -340,7 +327,7 @@ mk_service_create(const struct mk_service_conf *conf, char *err, size_t errlen)
 	}
 	svc = rte_zmalloc("mk_service", sizeof(*svc), RTE_CACHE_LINE_SIZE);
 	if (svc == NULL) {
-		fail(err, errlen, 0, "out of memory for the service");
+		mk_errf(err, errlen, 0, "out of memory for the service");
 		rte_errno = ENOMEM;
 		return NULL;
 	}
@@ -350,7 +337,7 @@ mk_service_create(const struct mk_service_conf *conf, char *err, size_t errlen)
 		RTE_CACHE_LINE_SIZE);
 	if (svc->workers == NULL) {
 		rte_free(svc);
-		fail(err, errlen, 0, "out of memory for the workers");
+		mk_errf(err, errlen, 0, "out of memory for the workers");
 		rte_errno = ENOMEM;
 		return NULL;
 	}
@@ -418,6 +405,17 @@ mk_lcore_wait(unsigned int lcore)
 	while (rte_eal_get_lcore_state(lcore) != WAIT)
 		nanosleep(&tick, NULL);
 	return rte_eal_wait_lcore(lcore);
+}
+
+unsigned int
+mk_lcore_nth(unsigned int n)
+{
+	unsigned int l;
+
+	RTE_LCORE_FOREACH_WORKER(l)
+		if (n-- == 0)
+			return l;
+	return RTE_MAX_LCORE;
 }
 
 uint64_t

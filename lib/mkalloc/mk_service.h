@@ -260,6 +260,17 @@ int mk_service_shard_stats(const struct mk_service *svc, unsigned int segment,
  */
 int mk_lcore_wait(unsigned int lcore);
 
+/**
+ * The @p n-th lcore of the EAL after the main one (n = 0: the first), to hand out lcores to
+ * workers and clients in order.
+ *
+ * @param n
+ *   Index among the non-main lcores.
+ * @return
+ *   Its lcore id, or RTE_MAX_LCORE when there are not that many.
+ */
+unsigned int mk_lcore_nth(unsigned int n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,7 +23,7 @@ anon_reserve(const char *name, uint64_t size, int socket, struct mk_mem_region *
 
 	(void)socket;
 	if (size > UINT64_MAX - HUGEPAGE_2M) {
-		mk_mem_err(err, errlen, "anon driver: %" PRIu64 " bytes is too large", size);
+		mk_errf(err, errlen, 0, "anon driver: %" PRIu64 " bytes is too large", size);
 		return -EINVAL;
 	}
 	len = (size + HUGEPAGE_2M - 1) & ~(HUGEPAGE_2M - 1);
@@ -38,7 +38,7 @@ anon_reserve(const char *name, uint64_t size, int socket, struct mk_mem_region *
 		if (addr == MAP_FAILED) {
 			int e = errno;
 
-			mk_mem_err(err, errlen, "anon driver: cannot map %" PRIu64 " bytes for '%s':"
+			mk_errf(err, errlen, 0, "anon driver: cannot map %" PRIu64 " bytes for '%s':"
 				" %s", size, name, strerror(e));
 			return -e;
 		}

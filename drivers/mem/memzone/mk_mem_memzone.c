@@ -54,11 +54,11 @@ memzone_reserve(const char *name, uint64_t size, int socket, struct mk_mem_regio
 	uint64_t align;
 
 	if (rte_lcore_count() == 0) {	/* the EAL counts its lcores at init */
-		mk_mem_err(err, errlen, "memzone driver: the EAL is not initialised");
+		mk_errf(err, errlen, 0, "memzone driver: the EAL is not initialised");
 		return -ENODEV;
 	}
 	if ((size_t)snprintf(mz_name, sizeof(mz_name), MZ_PREFIX "%s", name) >= sizeof(mz_name)) {
-		mk_mem_err(err, errlen, "memzone driver: segment name '%s' longer than %zu",
+		mk_errf(err, errlen, 0, "memzone driver: segment name '%s' longer than %zu",
 			name, sizeof(mz_name) - sizeof(MZ_PREFIX));
 		return -EINVAL;
 	}
@@ -68,7 +68,7 @@ memzone_reserve(const char *name, uint64_t size, int socket, struct mk_mem_regio
 	if (mz == NULL) {
 		int e = rte_errno != 0 ? rte_errno : ENOMEM;
 
-		mk_mem_err(err, errlen, "memzone driver: cannot reserve %" PRIu64 " bytes for '%s'"
+		mk_errf(err, errlen, 0, "memzone driver: cannot reserve %" PRIu64 " bytes for '%s'"
 			" on %s: %s", size, name, rte_eal_has_hugepages() ? "hugepages" :
 			"--no-huge memory", rte_strerror(e));
 		return e == EEXIST ? -EEXIST : -ENOMEM;
