@@ -18,6 +18,7 @@
 #include <rte_lcore.h>
 
 #include "mk_client.h"
+#include "mk_mem.h"
 #include "mk_service.h"
 #include "mk_test.h"
 #include "mk_test_eal.h"
@@ -480,6 +481,43 @@ test_shutdown_pending(void)
 	mk_service_destroy(svc);
 }
 
+/* The memory drivers under the service: what they report, and what they refuse. */
+static void
+test_mem_drivers(void)
+{
+	struct mk_mem_region r, again;
+	char err[256];
+
+	CU_ASSERT_EQUAL(mk_mem_reserve("memzone", "mkt-mz", 6 * MiB, -1, &r, err, sizeof(err)), 0);
+	CU_ASSERT(r.len >= 6 * MiB);
+	CU_ASSERT_PTR_NOT_NULL(r.addr);
+	CU_ASSERT_EQUAL(r.hugepages, mk_test_eal_hugepages());
+	CU_ASSERT(r.page_size >= 4096);
+	/* the IOVA layout: known here (VA or PA mode), in one run or more */
+	CU_ASSERT(r.iova != UINT64_MAX);
+	CU_ASSERT(r.iova_chunks >= 1 && r.iova_chunks <= r.len / r.page_size);
+	memset(r.addr, 0x5a, r.len);
+	CU_ASSERT_EQUAL(mk_mem_reserve("memzone", "mkt-mz", MiB, -1, &again, err, sizeof(err)),
+		-EEXIST);
+	mk_mem_release(&r);
+	CU_ASSERT_PTR_NULL(r.addr);
+
+	CU_ASSERT_EQUAL(mk_mem_reserve("anon", "mkt-anon", 3 * MiB + 1, -1, &r, err, sizeof(err)),
+		0);
+	CU_ASSERT(r.len >= 3 * MiB + 1 && r.len % r.page_size == 0);
+	CU_ASSERT_EQUAL(r.iova, UINT64_MAX);
+	memset(r.addr, 0x5a, 3 * MiB + 1);
+	mk_mem_release(&r);
+
+	CU_ASSERT_EQUAL(mk_mem_reserve("nvme", "x", MiB, -1, &r, err, sizeof(err)), -ENODEV);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nvme"));
+	CU_ASSERT_EQUAL(mk_mem_reserve("anon", "", MiB, -1, &r, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(mk_mem_reserve("anon", "x", 0, -1, &r, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(mk_mem_reserve("memzone", "a-name-far-too-long-for-a-memzone", MiB, -1, &r,
+		err, sizeof(err)), -EINVAL);
+	mk_mem_release(NULL);
+}
+
 int
 test_service_register(void)
 {
@@ -487,7 +525,8 @@ test_service_register(void)
 
 	if (s == NULL)
 		return -1;
-	if (CU_add_test(s, "conf_validation", test_conf_validation) == NULL ||
+	if (CU_add_test(s, "mem_drivers", test_mem_drivers) == NULL ||
+	    CU_add_test(s, "conf_validation", test_conf_validation) == NULL ||
 	    CU_add_test(s, "basic", test_basic) == NULL ||
 	    CU_add_test(s, "traffic_2x2", test_traffic) == NULL ||
 	    CU_add_test(s, "backpressure", test_backpressure) == NULL ||
