@@ -45,6 +45,8 @@
 #define MK_SERVICE_CLIENT_DEPTH		256
 /** Clients open at once; request rings hold max_clients x client_depth requests. */
 #define MK_SERVICE_MAX_CLIENTS		16
+/** How often the control lcore gathers the shards' figures into routing views, in us. */
+#define MK_CONTROL_PERIOD_US		200
 /** How long a blocking client call retries a submission that found no room, in ms. */
 #define MK_CLIENT_RETRY_MS		1000
 

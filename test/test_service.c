@@ -8,8 +8,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_common.h>
 #include <rte_eal.h>
@@ -518,6 +520,85 @@ test_mem_drivers(void)
 	mk_mem_release(NULL);
 }
 
+/* Sum of a counter over a segment's shards. */
+static uint64_t
+shard_sum(struct mk_service *svc, const char *name, size_t field)
+{
+	struct mk_shard_stats st[8];
+	int k, n = mk_service_shard_stats(svc, (unsigned int)mk_service_segment_find(svc, name),
+		st, 8);
+	uint64_t sum = 0;
+
+	for (k = 0; k < n; k++)
+		sum += *(const uint64_t *)((const char *)&st[k] + field);
+	return sum;
+}
+
+/*
+ * One client hammering one size: with routing by the control lcore's view, or with shards in
+ * turns, no allocation fails while some shard can hold it, and the first failure comes only
+ * when none can. The forwards each way are printed (figures, not assertions).
+ */
+static void
+routing_run(bool routing, uint64_t *forwarded)
+{
+	const struct timespec tick = { .tv_nsec = 1000000 };
+	struct mk_service_conf conf;
+	struct mk_buffer b[32], big;
+	struct mk_route_view v;
+	struct mk_service *svc;
+	struct mk_client *c;
+	unsigned int n, i, waited;
+
+	base_conf(&conf, 2);
+	conf.control = true;
+	conf.control_lcore = mk_lcore_nth(2);
+	conf.routing = routing;
+	svc = start(&conf);
+	c = mk_client_open("off");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	/* 48 MiB in two shards of 24: exactly 16 buffers of 3 MiB fit, 8 a shard */
+	for (n = 0; n < 32 && mk_client_alloc(c, 3 * MiB, 0, &b[n]) == 0; n++)
+		;
+	CU_ASSERT_EQUAL(n, 16);
+	/* every other one back: 24 MiB free in 3 MiB holes, none holds 6 MiB */
+	for (i = 0; i < n; i += 2)
+		CU_ASSERT_EQUAL(mk_client_free(c, &b[i]), 0);
+	CU_ASSERT_EQUAL(mk_client_alloc(c, 6 * MiB, 0, &big), -ENOMEM);
+	for (i = 0; i < n; i += 2)
+		CU_ASSERT_EQUAL(mk_client_alloc(c, 3 * MiB, 0, &b[i]), 0);
+	*forwarded = shard_sum(svc, "off", offsetof(struct mk_shard_stats, forwarded));
+
+	/* the view settles on the truth: a bounded wait for the control lcore's next looks */
+	for (waited = 0; waited < 5000; waited++) {
+		CU_ASSERT_EQUAL(mk_service_route_view(svc, 0, &v), 0);
+		if (v.version > 0 && v.free_bytes == 0 && v.live_buffers == 16)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	CU_ASSERT(v.version > 0);
+	CU_ASSERT_EQUAL(v.nb_shards, 2);
+	CU_ASSERT_EQUAL(v.capacity, 48 * MiB);
+	CU_ASSERT_EQUAL(v.free_bytes, 0);
+	CU_ASSERT_EQUAL(v.live_buffers, 16);
+	for (i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(mk_client_free(c, &b[i]), 0);
+	mk_client_close(c);
+	CU_ASSERT_EQUAL(mk_service_stop(svc, stderr), 0);
+	mk_service_destroy(svc);
+}
+
+static void
+test_routing(void)
+{
+	uint64_t routed, in_turns;
+
+	routing_run(true, &routed);
+	routing_run(false, &in_turns);
+	printf("\n    forwards for 16+8 allocations of 3 MiB: %" PRIu64 " routed by the view,"
+		" %" PRIu64 " with shards in turns\n", routed, in_turns);
+}
+
 int
 test_service_register(void)
 {
@@ -530,7 +611,8 @@ test_service_register(void)
 	    CU_add_test(s, "basic", test_basic) == NULL ||
 	    CU_add_test(s, "traffic_2x2", test_traffic) == NULL ||
 	    CU_add_test(s, "backpressure", test_backpressure) == NULL ||
-	    CU_add_test(s, "shutdown_pending", test_shutdown_pending) == NULL)
+	    CU_add_test(s, "shutdown_pending", test_shutdown_pending) == NULL ||
+	    CU_add_test(s, "routing", test_routing) == NULL)
 		return -1;
 	return 0;
 }

@@ -176,10 +176,16 @@ req_alloc(struct mk_client *c, struct mk_req *rq, uint64_t size, uint64_t align,
 	rq->flags = flags;
 	rq->segment = (uint8_t)c->seg->index;
 	rq->client = c->id;
-	rq->shard = (uint16_t)c->next_shard;
 	rq->tag = tag;
 	rq->size = size;
 	rq->arg = align;
+	rq->handle = 0;		/* no shard tried yet */
+	if (c->svc->conf.routing) {
+		/* the best fit of the control lcore's view, or the turn's shard without one */
+		rq->shard = (uint16_t)mk_route_next(c->svc, c->seg, size, 0, c->next_shard);
+		return;
+	}
+	rq->shard = (uint16_t)c->next_shard;
 	/* shards take turns a burst at a time, so that batches fill */
 	if (++c->shard_allocs == c->burst) {
 		c->shard_allocs = 0;

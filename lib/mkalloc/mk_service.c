@@ -142,6 +142,19 @@ mk_service_conf_check(const struct mk_service_conf *conf, char *err, size_t errl
 			if (conf->worker_lcores[j] == l)
 				return mk_errf(err, errlen, -EINVAL, "workers: lcore %u twice", l);
 	}
+	if (conf->control) {
+		unsigned int l = conf->control_lcore;
+
+		if (l >= RTE_MAX_LCORE || !rte_lcore_is_enabled(l))
+			return mk_errf(err, errlen, -EINVAL, "control_lcore: lcore %u is not enabled"
+				" in the EAL", l);
+		if (l == rte_get_main_lcore() || is_worker(conf, l))
+			return mk_errf(err, errlen, -EINVAL, "control_lcore: lcore %u is the main"
+				" lcore or a worker", l);
+		if (conf->control_period_us > 1000000)
+			return mk_errf(err, errlen, -EINVAL, "control_period_us: at most 1000000,"
+				" not %u", conf->control_period_us);
+	}
 	if (conf->burst == 0 || conf->burst > 64)
 		return mk_errf(err, errlen, -EINVAL, "burst: 1..64, not %u", conf->burst);
 	if (conf->client_depth == 0 || conf->client_depth > (1u << 16))
@@ -371,6 +384,8 @@ mk_service_start(struct mk_service *svc)
 	for (i = 0; i < svc->nb_workers; i++)
 		if (rte_eal_get_lcore_state(svc->workers[i].lcore) != WAIT)
 			return -EBUSY;
+	if (svc->conf.control && rte_eal_get_lcore_state(svc->conf.control_lcore) != WAIT)
+		return -EBUSY;
 	atomic_store(&svc->state, MK_SVC_RUNNING);
 	for (i = 0; i < svc->nb_workers; i++) {
 		int rc = rte_eal_remote_launch(mk_worker_main, &svc->workers[i],
@@ -380,11 +395,15 @@ mk_service_start(struct mk_service *svc)
 			/* the ones launched stop again; nothing was served yet */
 			atomic_store(&svc->state, MK_SVC_STOPPED);
 			while (i-- > 0)
-				rte_eal_wait_lcore(svc->workers[i].lcore);
+				mk_lcore_wait(svc->workers[i].lcore);
 			atomic_store(&svc->state, MK_SVC_CREATED);
 			return rc;
 		}
 	}
+	if (svc->conf.control &&
+	    rte_eal_remote_launch(mk_control_main, svc, svc->conf.control_lcore) != 0)
+		RTE_LOG(WARNING, USER1, "mkalloc: the control lcore did not start: no routing"
+			" views\n");
 	return 0;
 }
 
@@ -446,6 +465,8 @@ mk_service_stop(struct mk_service *svc, FILE *report)
 		atomic_store(&svc->state, MK_SVC_STOPPED);
 		for (i = 0; i < svc->nb_workers; i++)
 			mk_lcore_wait(svc->workers[i].lcore);
+		if (svc->conf.control)
+			mk_lcore_wait(svc->conf.control_lcore);
 	} else if (state == MK_SVC_CREATED) {
 		atomic_store(&svc->state, MK_SVC_STOPPED);
 	}

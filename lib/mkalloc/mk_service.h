@@ -32,6 +32,10 @@
  *     buffer), publishes the shard's statistics in a seqlock-protected snapshot, and goes
  *     back to its ring. It never blocks, never sleeps while there is work, takes no lock.
  *  4. The client polls its completion ring (or waits on it, in the blocking calls).
+ * With a control lcore, every period it gathers the shards' published figures into a routing
+ * view per segment (shards by largest free region); clients then send an allocation to the
+ * best-fitting shard (the smallest largest-free-region that holds it, then the most free
+ * bytes), and a shard that answers -ENOMEM passes it to the next best it has not tried.
  * Every request ring can hold every request that all clients may have in flight at once, so
  * a worker's enqueue (completion or forward) never fails and never waits.
  *
@@ -89,6 +93,31 @@ struct mk_service_conf {
 	uint32_t max_clients;	/**< clients open at once, 1..MK_CLIENTS_MAX; 0 = 16 */
 	bool idle_pause;	/**< rte_pause() in idle loops (friendlier to a sibling thread) */
 	bool idle_yield;	/**< sched_yield() in idle loops: for more lcores than CPUs */
+	/** Run the control lcore: shard figures gathered into routing views, every period. */
+	bool control;
+	unsigned int control_lcore;	/**< its lcore: not the main one, not a worker */
+	uint32_t control_period_us;	/**< 0 = MK_CONTROL_PERIOD_US (200) */
+	/** Route allocations by the views (best fit by largest free region); else in turns. */
+	bool routing;
+};
+
+/** One shard in a routing view. */
+struct mk_route_entry {
+	unsigned int shard;		/**< index in the segment */
+	uint64_t largest_free;		/**< as its worker last published it */
+	uint64_t free_bytes;
+	uint64_t live_buffers;
+};
+
+/** A segment as the control lcore last saw it: shards by largest free region, largest first. */
+struct mk_route_view {
+	uint64_t version;		/**< views published so far; 0: none yet */
+	uint64_t capacity;		/**< sum over the shards */
+	uint64_t free_bytes;		/**< sum over the shards */
+	uint64_t largest_free;		/**< over the shards */
+	uint64_t live_buffers;		/**< sum over the shards */
+	unsigned int nb_shards;
+	struct mk_route_entry shard[MK_WORKERS_MAX];
 };
 
 /** A shard's statistics, as its worker last published them. */
@@ -248,6 +277,21 @@ int mk_service_segment_info(const struct mk_service *svc, unsigned int segment,
  */
 int mk_service_shard_stats(const struct mk_service *svc, unsigned int segment,
 	struct mk_shard_stats *out, unsigned int max);
+
+/**
+ * The control lcore's latest view of a segment; lock-free, callable from any thread.
+ *
+ * @param svc
+ *   The service.
+ * @param segment
+ *   Index.
+ * @param out
+ *   Filled in; version 0 when no control lcore has published one.
+ * @return
+ *   0, or -EINVAL for a bad index.
+ */
+int mk_service_route_view(const struct mk_service *svc, unsigned int segment,
+	struct mk_route_view *out);
 
 /**
  * Wait for an lcore started with rte_eal_remote_launch() to return, sleeping between looks

@@ -37,7 +37,7 @@ struct mk_req {
 	uint64_t tag;		/* the caller's, given back */
 	uint64_t size;
 	uint64_t arg;		/* alloc: alignment; free: segment-global offset */
-	uint64_t handle;	/* free: the allocator's handle */
+	uint64_t handle;	/* free: the allocator's handle; alloc: bit k, shard k tried */
 	uint64_t footprint;	/* free: bytes set aside (the slab chunk) */
 };
 
@@ -81,6 +81,12 @@ struct mk_shard {
 	struct mk_shard_pub pub;
 };
 
+/* A segment's routing view, written by the control lcore inside a seqlock. */
+struct mk_route_pub {
+	rte_seqlock_t lock;
+	struct mk_route_view view;
+};
+
 struct mk_segment {
 	struct mk_segment_conf conf;	/* workers resolved */
 	unsigned int index;
@@ -88,6 +94,7 @@ struct mk_segment {
 	struct mk_mem_region mem;
 	unsigned int nb_shards;
 	struct mk_shard *shards;	/* sorted by base */
+	struct mk_route_pub route;
 };
 
 struct mk_worker {
@@ -126,6 +133,17 @@ struct mk_service {
 
 /* What a worker or a waiting client does when there is nothing to do. */
 void mk_service_idle(const struct mk_service *svc);
+
+/* The control loop, launched on the control lcore. */
+int mk_control_main(void *arg);
+
+/*
+ * Where an allocation of @p size goes next, among the shards not in @p tried (bit k: shard
+ * k): by the routing view when there is one (best fit, then most free bytes, else the
+ * largest), else the first untried shard after @p from. -1 when every shard was tried.
+ */
+int mk_route_next(const struct mk_service *svc, const struct mk_segment *seg, uint64_t size,
+	uint64_t tried, unsigned int from);
 
 /* The worker loop, launched on each worker lcore. */
 int mk_worker_main(void *arg);

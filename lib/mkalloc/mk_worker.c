@@ -38,13 +38,15 @@ complete(struct mk_cpl *c, const struct mk_req *rq, int status)
 }
 
 /*
- * An allocation tries the request's shard, then the segment's next shards in turn: a
- * segment fails an allocation only when every shard said -ENOMEM. Returns false when the
- * request went to another worker (no completion from here).
+ * An allocation tries the request's shard, then the best of the shards it has not tried
+ * (mk_route_next()): a segment fails an allocation only when every shard said -ENOMEM.
+ * Returns false when the request went to another worker (no completion from here).
  */
 static bool
 serve_alloc(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, struct mk_cpl *c)
 {
+	int next;
+
 	for (;;) {
 		struct mk_shard *sh = &seg->shards[rq->shard];
 		struct mk_buffer buf;
@@ -76,11 +78,14 @@ serve_alloc(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, stru
 			return true;
 		}
 		sh->counters.fail_nomem++;
-		if (++rq->hops >= seg->nb_shards) {
+		rq->hops++;
+		rq->handle |= UINT64_C(1) << rq->shard;
+		next = mk_route_next(w->svc, seg, rq->size, rq->handle, rq->shard + 1u);
+		if (next < 0) {
 			complete(c, rq, -ENOMEM);
 			return true;
 		}
-		rq->shard = (uint16_t)((rq->shard + 1) % seg->nb_shards);
+		rq->shard = (uint16_t)next;
 	}
 }
 
