@@ -67,9 +67,6 @@ uint64_t demo_stop(struct demo *d, FILE *out, uint64_t *kept, uint64_t *kept_byt
 
 struct stats;
 
-/* The kind that serves a segment: its own, or what the choice guide picks for "auto". */
-enum mk_alloc_kind daemon_segment_kind(const struct mk_segment_conf *s);
-
 /* The segments served and the ready line; @p clients are the demo's lcores (may be none). */
 void stats_ready(const struct mk_service *svc, const struct mk_service_conf *conf,
 	const unsigned int *clients, unsigned int nb_clients, double duration);

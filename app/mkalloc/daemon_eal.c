@@ -2,7 +2,8 @@
 /*
  * The daemon's EAL: bring it up with the user's arguments (and --no-huge when nothing else
  * can work), take it down, and remove what rte_eal_cleanup() leaves behind (the runtime
- * directory /var/run/dpdk/<prefix>). Stop signals only set a flag: the main lcore stops.
+ * directory /var/run/dpdk/<prefix>; also after a failed init, unless it was there before).
+ * Stop signals only set a flag: the main lcore stops.
  */
 #include <errno.h>
 #include <ftw.h>
@@ -113,15 +114,56 @@ hugepages_available(void)
 	return free_pages;
 }
 
+static int
+remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	if (remove(path) != 0 && errno != ENOENT)
+		fprintf(stderr, "mkalloc: cannot remove %s: %s\n", path, strerror(errno));
+	return 0;
+}
+
+static void
+remove_runtime_dir(void)
+{
+	if (runtime_dir[0] != '\0' && access(runtime_dir, F_OK) == 0)
+		nftw(runtime_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Where the EAL puts the runtime directory of the arguments' --file-prefix (its rule). */
+static void
+runtime_dir_of(int argc, char **argv, char *buf, size_t len)
+{
+	static const char opt[] = "--file-prefix";
+	const char *prefix = "rte", *base = "/var/run";
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strncmp(argv[i], opt, sizeof(opt) - 1) != 0)
+			continue;
+		if (argv[i][sizeof(opt) - 1] == '=')
+			prefix = argv[i] + sizeof(opt);
+		else if (argv[i][sizeof(opt) - 1] == '\0' && i + 1 < argc)
+			prefix = argv[++i];
+	}
+	if (getuid() != 0)
+		base = getenv("XDG_RUNTIME_DIR") != NULL ? getenv("XDG_RUNTIME_DIR") : "/tmp";
+	snprintf(buf, len, "%s/dpdk/%s", base, prefix);
+}
+
 int
 daemon_eal_up(int argc, char **argv, char *mode, size_t mode_len)
 {
 	char **eal_argv = calloc((size_t)argc + 4, sizeof(*eal_argv));
-	bool add_no_huge = true;
+	bool add_no_huge = true, existed;
 	int i, n = 0, rc, err, saved_stdout;
 
 	if (eal_argv == NULL)
 		return -ENOMEM;
+	runtime_dir_of(argc, argv, runtime_dir, sizeof(runtime_dir));
+	existed = access(runtime_dir, F_OK) == 0;
 	for (i = 0; i < argc; i++) {
 		eal_argv[n++] = argv[i];
 		if (i > 0 && chooses_memory(argv[i]))
@@ -152,27 +194,19 @@ daemon_eal_up(int argc, char **argv, char *mode, size_t mode_len)
 	free(eal_argv);
 	if (rc < 0) {
 		fprintf(stderr, "mkalloc: rte_eal_init failed: %s\n", rte_strerror(err));
+		/* a failed init can leave the directory it made; one that was there stays */
+		if (!existed)
+			remove_runtime_dir();
 		return err == EINVAL ? -EINVAL : -(err != 0 ? err : EIO);
 	}
 	eal_up = true;
 	/* only the primary owns the runtime directory; a secondary's is the primary's */
-	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
-		snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_process_type() ==
+		RTE_PROC_PRIMARY ? rte_eal_get_runtime_dir() : "");
 	snprintf(mode, mode_len, "%u lcores (main %u), %s, runtime directory %s",
 		rte_lcore_count(), rte_get_main_lcore(), rte_eal_has_hugepages() ? "hugepages" :
 		add_no_huge ? "no hugepage here: --no-huge -m " DAEMON_NO_HUGE_MB : "--no-huge",
 		rte_eal_get_runtime_dir());
-	return 0;
-}
-
-static int
-remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	if (remove(path) != 0 && errno != ENOENT)
-		fprintf(stderr, "mkalloc: cannot remove %s: %s\n", path, strerror(errno));
 	return 0;
 }
 
@@ -183,6 +217,5 @@ daemon_eal_down(void)
 		return;
 	eal_up = false;
 	rte_eal_cleanup();
-	if (runtime_dir[0] != '\0' && access(runtime_dir, F_OK) == 0)
-		nftw(runtime_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	remove_runtime_dir();
 }

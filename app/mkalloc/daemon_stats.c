@@ -23,21 +23,10 @@ struct stats {
 	double last;	/* seconds since the start, at the last table */
 	unsigned int tables;
 	uint64_t ops[MK_SEGMENTS_MAX][MK_WORKERS_MAX];	/* allocs + frees at the last table */
-	uint64_t nomem[MK_SEGMENTS_MAX][MK_WORKERS_MAX];
+	/* allocations a shard could not serve (passed on to the next shard, or failed) */
+	uint64_t miss[MK_SEGMENTS_MAX][MK_WORKERS_MAX];
 	struct mk_shard_stats shard[MK_WORKERS_MAX];	/* room for one segment's shards */
 };
-
-enum mk_alloc_kind
-daemon_segment_kind(const struct mk_segment_conf *s)
-{
-	struct mk_allocator_conf ac = {
-		.kind = s->kind, .max_alloc_size = s->max_alloc_size,
-		.need_exact_free = s->need_exact_free, .need_align = s->need_align,
-		.slab = { .slab_size = s->slab_size },
-	};
-
-	return mk_allocator_choose(&ac);
-}
 
 /* "1 GiB", "256 MiB", "12345 bytes": exact whole units, or bytes. */
 static const char *
@@ -73,25 +62,32 @@ stats_ready(const struct mk_service *svc, const struct mk_service_conf *conf,
 {
 	struct mk_segment_conf s;
 	unsigned int i, n = mk_service_segment_count(svc);
-	char size[32], lcores[512], until[64];
+	char size[32], lcores[512], clist[512] = "", until[64], control[64];
 	int shards;
 
 	for (i = 0; i < n; i++) {
 		shards = mk_service_segment_info(svc, i, &s, NULL);
-		printf("mkalloc: segment '%s': %s, %s allocator, %s driver, socket %d, %d shards on"
-			" lcores %s\n", s.name, size_text(s.size, size, sizeof(size)),
-			mk_alloc_kind_name(daemon_segment_kind(&s)), s.mem_driver, s.socket, shards,
+		printf("mkalloc: segment '%s': %s, %s allocator, %s driver, socket %d, %d"
+			" shard(s) on lcore(s) %s\n", s.name, size_text(s.size, size, sizeof(size)),
+			mk_alloc_kind_name(s.kind), s.mem_driver, s.socket, shards,
 			lcore_list(s.workers, s.nb_workers, lcores, sizeof(lcores)));
 	}
 	if (duration > 0)
 		snprintf(until, sizeof(until), "stopping after %g s", duration);
 	else
 		snprintf(until, sizeof(until), "stop with SIGINT or SIGTERM");
-	printf("mkalloc: ready: %u segments, %u workers (lcores %s, idle %s); %s%s; %s\n", n,
-		conf->nb_workers, lcore_list(conf->worker_lcores, conf->nb_workers, lcores,
-		sizeof(lcores)), conf->idle_yield ? "yield" : conf->idle_pause ? "pause" : "spin",
-		nb_clients > 0 ? "demo clients on lcores " : "no client in this process (no --demo)",
-		nb_clients > 0 ? lcore_list(clients, nb_clients, size, sizeof(size)) : "", until);
+	lcore_list(conf->worker_lcores, conf->nb_workers, lcores, sizeof(lcores));
+	lcore_list(clients, nb_clients, clist, sizeof(clist));
+	if (conf->control)
+		snprintf(control, sizeof(control), "control lcore %u (%s)", conf->control_lcore,
+			conf->routing ? "routing by largest free region" : "views only");
+	else
+		snprintf(control, sizeof(control), "no control lcore");
+	printf("mkalloc: ready: %u segment%s, %u worker%s (lcores %s, idle %s), %s; %s%s; %s\n",
+		n, n == 1 ? "" : "s", conf->nb_workers, conf->nb_workers == 1 ? "" : "s", lcores,
+		conf->idle_yield ? "yield" : conf->idle_pause ? "pause" : "spin", control,
+		nb_clients > 0 ? "demo clients on lcores " : "no client in this process (no"
+		" --demo)", clist, until);
 }
 
 struct stats *
@@ -112,10 +108,10 @@ stats_free(struct stats *st)
 
 static void
 print_row(double t, const char *segment, const char *shard, const char *lcore, double ops,
-	uint64_t live, uint64_t used, uint64_t free_bytes, uint64_t largest, double nomem)
+	uint64_t live, uint64_t used, uint64_t free_bytes, uint64_t largest, double miss)
 {
 	printf("%6.0f %-12s %5s %5s %10.0f %9" PRIu64 " %10.1f %10.1f %11.1f %8.0f\n", t, segment,
-		shard, lcore, ops, live, used / MiB, free_bytes / MiB, largest / MiB, nomem);
+		shard, lcore, ops, live, used / MiB, free_bytes / MiB, largest / MiB, miss);
 }
 
 void
@@ -128,11 +124,11 @@ stats_print(struct stats *st, double now)
 	if (st->tables++ % HEADER_EVERY == 0)
 		printf("%6s %-12s %5s %5s %10s %9s %10s %10s %11s %8s\n", "time", "segment",
 			"shard", "lcore", "ops/s", "live", "used MiB", "free MiB", "largest MiB",
-			"nomem/s");
+			"miss/s");
 	for (i = 0; i < n; i++) {
 		int shards = mk_service_shard_stats(st->svc, i, st->shard, MK_WORKERS_MAX);
 		uint64_t live = 0, used = 0, free_bytes = 0, largest = 0;
-		double ops = 0, nomem = 0;
+		double ops = 0, miss = 0;
 		struct mk_segment_conf s;
 
 		mk_service_segment_info(st->svc, i, &s, NULL);
@@ -141,10 +137,10 @@ stats_print(struct stats *st, double now)
 			const struct mk_shard_stats *sh = &st->shard[k];
 			uint64_t o = sh->allocs + sh->frees;
 			double r = (double)(o - st->ops[i][k]) / dt;
-			double f = (double)(sh->fail_nomem - st->nomem[i][k]) / dt;
+			double f = (double)(sh->fail_nomem - st->miss[i][k]) / dt;
 
 			st->ops[i][k] = o;
-			st->nomem[i][k] = sh->fail_nomem;
+			st->miss[i][k] = sh->fail_nomem;
 			snprintf(shard, sizeof(shard), "%u", k);
 			snprintf(lcore, sizeof(lcore), "%u", sh->lcore);
 			if (shards > 1)
@@ -152,14 +148,14 @@ stats_print(struct stats *st, double now)
 					sh->capacity - sh->free_bytes, sh->free_bytes,
 					sh->largest_free, f);
 			ops += r;
-			nomem += f;
+			miss += f;
 			live += sh->live_buffers;
 			used += sh->capacity - sh->free_bytes;
 			free_bytes += sh->free_bytes;
 			largest = RTE_MAX(largest, sh->largest_free);
 		}
 		print_row(now, name, shards > 1 ? "all" : "0", shards > 1 ? "-" : lcore, ops, live,
-			used, free_bytes, largest, nomem);
+			used, free_bytes, largest, miss);
 	}
 	st->last = now;
 }
@@ -187,12 +183,9 @@ stats_shutdown(struct mk_service *svc, int64_t expected, bool *consistent)
 			allocs += shard[k].allocs;
 			frees += shard[k].frees;
 		}
-		printf("mkalloc: segment '%s': %" PRIu64 " allocations, %" PRIu64 " frees, %s\n",
-			s.name, allocs, frees, live == 0 ? "no buffer still allocated" :
-			"buffers still allocated (above)");
-		if (live != 0)
-			printf("mkalloc: segment '%s': the shards published %" PRIu64 " live buffers,"
-				" %s\n", s.name, live, size_text(bytes, size, sizeof(size)));
+		printf("mkalloc: segment '%s': %" PRIu64 " allocations, %" PRIu64 " frees, %" PRIu64
+			" buffers (%s) still allocated\n", s.name, allocs, frees, live,
+			size_text(bytes, size, sizeof(size)));
 		published += live;
 	}
 	*consistent = published == leaked && (expected < 0 || (uint64_t)expected == leaked);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 
@@ -50,8 +51,9 @@ usage(FILE *f)
 "options:\n"
 "  -c, --config FILE    JSON config (schema: mk_service_json.h, README); default: built in\n"
 "  -d, --duration S     stop by itself after S seconds (default: run until a signal)\n"
-"      --demo           churn buffers from the lcores that are not workers (\"workers\":\n"
-"                       \"auto\" leaves half of the lcores to them) and print statistics\n"
+"      --demo           churn buffers from the lcores that are not workers or the control\n"
+"                       lcore (\"workers\": \"auto\" leaves half of them to the demo) and\n"
+"                       print statistics\n"
 "      --leak N         with --demo: each client keeps N buffers at the stop, to see the\n"
 "                       shutdown report name them\n"
 "      --seed N         with --demo: the first client's PRNG seed (default 1)\n"
@@ -63,11 +65,11 @@ usage(FILE *f)
 "\n"
 "EAL args: DPDK's (doc.dpdk.org/guides-22.11/linux_gsg/linux_eal_parameters.html). When\n"
 "none chooses memory and no hugepage is free, --no-huge -m 512 is added. Give more lcores\n"
-"than CPUs with e.g. --lcores '(0-4)@(0-1)'; \"idle\": \"auto\" then yields.\n"
+"than CPUs with e.g. --lcores '(0-5)@(0-1)'; \"idle\": \"auto\" then yields.\n"
 "\n"
 "exit codes: 0 stopped cleanly (the report says what was still allocated); 1 the EAL, the\n"
 "service or the demo failed; 2 a bad option or config (the message names it).\n"
-"example: mkalloc --no-huge -m 512 --lcores '(0-4)@(0-1)' -- --demo --duration 10\n");
+"example: mkalloc --no-huge -m 512 --lcores '(0-5)@(0-1)' -- --demo --duration 10\n");
 }
 
 static int
@@ -146,7 +148,8 @@ parse_options(int argc, char **argv, struct options *o)
 			usage(stdout);
 			exit(DAEMON_EXIT_OK);
 		case ':':
-			fprintf(stderr, "mkalloc: %s needs a value (see --help)\n", argv[optind - 1]);
+			fprintf(stderr, "mkalloc: %s needs a value (see --help)\n",
+				argv[optind - 1]);
 			return -EINVAL;
 		default:
 			fprintf(stderr, "mkalloc: unknown option '%s' (see --help)\n",
@@ -185,7 +188,7 @@ misplaced_option(int argc, char **argv)
 	return NULL;
 }
 
-/* The enabled lcores that are neither the main one nor a worker: the demo's clients. */
+/* The enabled lcores that are not the main, a worker or the control one: the demo's. */
 static unsigned int
 client_lcores(const struct mk_service_conf *conf, unsigned int *out)
 {
@@ -195,7 +198,7 @@ client_lcores(const struct mk_service_conf *conf, unsigned int *out)
 		for (i = 0; i < conf->nb_workers; i++)
 			if (conf->worker_lcores[i] == l)
 				break;
-		if (i == conf->nb_workers)
+		if (i == conf->nb_workers && !(conf->control && conf->control_lcore == l))
 			out[n++] = l;
 	}
 	return n;
@@ -278,11 +281,13 @@ run(const struct options *o)
 		return rc >= 0 ? DAEMON_EXIT_OK : DAEMON_EXIT_FAILURE;
 	}
 	if (o->demo) {
-		nb_clients = client_lcores(&conf, clients);
+		/* one client per lcore left, as many as the service takes */
+		nb_clients = RTE_MIN(client_lcores(&conf, clients), conf.max_clients);
 		if (nb_clients == 0) {
-			fprintf(stderr, "mkalloc: --demo: no lcore is left for clients: the %u"
-				" workers take all %u besides the main one; give more lcores (e.g."
-				" --lcores '(0-4)@(0-1)') or fewer workers\n", conf.nb_workers,
+			fprintf(stderr, "mkalloc: --demo: no lcore is left for clients: the"
+				" workers%s take all %u lcores besides the main one; give more"
+				" lcores (e.g. --lcores '(0-5)@(0-1)') or fewer workers\n",
+				conf.control ? " and the control lcore" : "",
 				rte_lcore_count() - 1);
 			return DAEMON_EXIT_USAGE;
 		}
@@ -299,7 +304,8 @@ run(const struct options *o)
 		return DAEMON_EXIT_FAILURE;
 	}
 	if (o->demo) {
-		demo = demo_start(svc, &conf, clients, nb_clients, o->leak, o->seed, err, sizeof(err));
+		demo = demo_start(svc, &conf, clients, nb_clients, o->leak, o->seed, err,
+			sizeof(err));
 		if (demo == NULL) {
 			fprintf(stderr, "mkalloc: --demo: %s\n", err);
 			mk_service_destroy(svc);
@@ -318,7 +324,8 @@ run(const struct options *o)
 	mk_service_destroy(svc);
 	stats_free(st);
 	printf("mkalloc: stopped: %" PRIu64 " buffers were still allocated%s; memory released\n",
-		leaked, o->demo && leaked == kept ? " (all kept by the demo on purpose)" : "");
+		leaked, o->demo && leaked > 0 && leaked == kept ?
+		" (all kept by the demo, --leak)" : "");
 	return errors == 0 && consistent ? DAEMON_EXIT_OK : DAEMON_EXIT_FAILURE;
 }
 
@@ -361,7 +368,9 @@ main(int argc, char **argv)
 				" it after '--'\n", misplaced_option(eal_argc, argv));
 		return rc == -EINVAL ? DAEMON_EXIT_USAGE : DAEMON_EXIT_FAILURE;
 	}
-	printf("mkalloc: EAL: %s\n", mode);
+	/* --check-config prints the config alone, for a file */
+	if (!o.check_config)
+		printf("mkalloc: EAL: %s\n", mode);
 	status = run(&o);
 	daemon_eal_down();
 	return status;

@@ -219,6 +219,7 @@ segment_create(struct mk_service *svc, unsigned int i, char *err, size_t errlen)
 	if (s->mem_driver[0] == '\0')
 		snprintf(s->mem_driver, sizeof(s->mem_driver), "memzone");
 	kind = segment_kind(s);
+	s->kind = kind;		/* what the choice guide picked, for those who ask */
 	granule = shard_granule(s, kind);
 	/* a slab serves up to one slab; an offset allocator up to its range */
 	seg->max_alloc = kind == MK_ALLOC_KIND_SLAB ? granule : s->size;

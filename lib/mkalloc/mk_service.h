@@ -252,7 +252,7 @@ int mk_service_segment_find(const struct mk_service *svc, const char *name);
  * @param segment
  *   Index.
  * @param conf
- *   Filled in with its configuration (workers resolved), if not NULL.
+ *   Filled in with its configuration (workers and kind resolved), if not NULL.
  * @param base
  *   Filled in with its first byte, if not NULL.
  * @return

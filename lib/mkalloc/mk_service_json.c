@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The service's JSON configuration (schema in mk_service_json.h): cJSON parses, every key is
- * checked by a table of known keys and a getter per type, "auto" is resolved against the
- * EAL, and the whole conf is proved by mk_service_conf_check() and by reserving its memory.
+ * Reading the service's JSON configuration (schema in mk_service_json.h): cJSON parses, and
+ * every key is checked by a table of known keys and a getter per type. What is left "auto"
+ * is resolved against the EAL, and the conf proved, in mk_service_json_resolve.c; writing a
+ * conf is in mk_service_json_write.c.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,50 +14,26 @@
 #include <sys/stat.h>
 
 #include <cJSON.h>
-#include <rte_eal.h>
+#include <rte_common.h>
 #include <rte_lcore.h>
-#include <rte_memory.h>
 
 #include "mk_config.h"
+#include "mk_err.h"
 #include "mk_mem.h"
-#include "mk_service_json.h"
+#include "mk_service_json_pvt.h"
 
-/* Integers a double holds exactly, every one of them; larger ones are written as strings. */
-#define JSON_EXACT_MAX		((UINT64_C(1) << 53) - 1)
 /* Room for a key's path in a message: "segments[15]." and a key that cJSON read (the key of
  * an unknown one can be any length: it is cut short). */
 #define PATH_MAX_LEN		64
-/* Binary size suffixes, in order: K = 2^10 ... P = 2^50. */
-static const char size_suffixes[] = "KMGTP";
 
 static const char *const top_keys[] = {
-	"workers", "idle", "burst", "client_depth", "max_clients", "segments", "comment",
+	"workers", "control", "control_period_us", "routing", "idle", "burst", "client_depth",
+	"max_clients", "segments", "comment",
 };
 static const char *const segment_keys[] = {
 	"name", "size", "kind", "mem_driver", "socket", "workers", "max_alloc_size",
 	"need_exact_free", "need_align", "slab_size", "max_nodes", "comment",
 };
-
-/* What is left to resolve once the text is read. */
-struct pending {
-	enum { WORKERS_AUTO, WORKERS_COUNT, WORKERS_LIST } workers;
-	unsigned int workers_count;
-	bool idle_auto;
-	bool size_auto[MK_SEGMENTS_MAX];
-};
-
-static int
-fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 static const char *
 type_name(const cJSON *v)
@@ -75,6 +51,25 @@ type_name(const cJSON *v)
 	return "an object";
 }
 
+static int
+wrong_type(char *err, size_t errlen, const char *path, const char *want, const cJSON *v)
+{
+	return mk_errf(err, errlen, -EINVAL, "%s: %s expected, not %s", path, want, type_name(v));
+}
+
+/* "a, b, c" */
+static const char *
+join(const char *const *names, size_t n, char *buf, size_t len)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i > 0 ? ", " : "",
+			names[i]);
+	return buf;
+}
+
 /* Every key of @p obj is one of @p keys, and none is given twice. */
 static int
 check_keys(const cJSON *obj, const char *where, const char *const *keys, size_t nb_keys,
@@ -82,22 +77,18 @@ check_keys(const cJSON *obj, const char *where, const char *const *keys, size_t 
 {
 	const cJSON *k, *prev;
 	char known[160];
-	size_t i, used = 0;
+	size_t i;
 
 	for (k = obj->child; k != NULL; k = k->next) {
 		for (i = 0; i < nb_keys; i++)
 			if (strcmp(k->string, keys[i]) == 0)
 				break;
-		if (i == nb_keys) {
-			for (i = 0; i < nb_keys && used < sizeof(known); i++)
-				used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%s",
-					i > 0 ? ", " : "", keys[i]);
-			return fail(err, errlen, -EINVAL, "%s%s: unknown key (known: %s)", where,
-				k->string, known);
-		}
+		if (i == nb_keys)
+			return mk_errf(err, errlen, -EINVAL, "%s%s: unknown key (known: %s)", where,
+				k->string, join(keys, nb_keys, known, sizeof(known)));
 		for (prev = obj->child; prev != k; prev = prev->next)
 			if (strcmp(prev->string, k->string) == 0)
-				return fail(err, errlen, -EINVAL, "%s%s: given twice", where,
+				return mk_errf(err, errlen, -EINVAL, "%s%s: given twice", where,
 					k->string);
 	}
 	return 0;
@@ -111,12 +102,11 @@ get_int(const cJSON *v, const char *path, int64_t min, int64_t max, int64_t *out
 	double x;
 
 	if (!cJSON_IsNumber(v))
-		return fail(err, errlen, -EINVAL, "%s: a number expected, not %s", path,
-			type_name(v));
+		return wrong_type(err, errlen, path, "a number", v);
 	x = v->valuedouble;
 	/* written so that NaN fails too */
 	if (!(x >= (double)min && x <= (double)max) || (double)(int64_t)x != x)
-		return fail(err, errlen, -EINVAL, "%s: %g is not an integer in %" PRId64 "..%"
+		return mk_errf(err, errlen, -EINVAL, "%s: %.15g is not an integer in %" PRId64 "..%"
 			PRId64, path, x, min, max);
 	*out = (int64_t)x;
 	return 0;
@@ -153,10 +143,10 @@ parse_size_text(const char *s, uint64_t *out)
 		*out = v;
 		return true;
 	}
-	unit = strchr(size_suffixes, *s >= 'a' ? *s - 'a' + 'A' : *s);
+	unit = strchr(MK_SERVICE_JSON_SIZE_UNITS, *s >= 'a' ? *s - 'a' + 'A' : *s);
 	if (unit == NULL || s[1] != '\0')
 		return false;
-	shift = 10 * (unsigned int)(unit - size_suffixes + 1);
+	shift = 10 * (unsigned int)(unit - MK_SERVICE_JSON_SIZE_UNITS + 1);
 	if (v > UINT64_MAX >> shift)
 		return false;
 	*out = v << shift;
@@ -174,24 +164,23 @@ get_size(const cJSON *v, const char *path, uint64_t *out, bool *is_auto, char *e
 	if (is_auto != NULL)
 		*is_auto = false;
 	if (cJSON_IsNumber(v)) {
-		if (v->valuedouble > (double)JSON_EXACT_MAX)
-			return fail(err, errlen, -EINVAL, "%s: %g is above 2^53: write it as a"
-				" string (\"8P\", or its digits)", path, v->valuedouble);
-		rc = get_int(v, path, 0, (int64_t)JSON_EXACT_MAX, &x, err, errlen);
+		if (v->valuedouble > (double)MK_SERVICE_JSON_EXACT_MAX)
+			return mk_errf(err, errlen, -EINVAL, "%s: %.15g is above 2^53: write it as"
+				" a string (\"8P\", or its digits)", path, v->valuedouble);
+		rc = get_int(v, path, 0, (int64_t)MK_SERVICE_JSON_EXACT_MAX, &x, err, errlen);
 		if (rc == 0)
 			*out = (uint64_t)x;
 		return rc;
 	}
 	if (!cJSON_IsString(v))
-		return fail(err, errlen, -EINVAL, "%s: a size expected (bytes, or a string such"
-			" as \"512M\"), not %s", path, type_name(v));
+		return wrong_type(err, errlen, path, "a size (bytes, or a string: \"512M\")", v);
 	if (is_auto != NULL && strcmp(v->valuestring, "auto") == 0) {
 		*is_auto = true;
 		*out = 0;
 		return 0;
 	}
 	if (!parse_size_text(v->valuestring, out))
-		return fail(err, errlen, -EINVAL, "%s: \"%s\" is not a size (bytes, or a number"
+		return mk_errf(err, errlen, -EINVAL, "%s: \"%s\" is not a size (bytes, or a number"
 			" with K, M, G, T or P: \"512M\")%s", path, v->valuestring,
 			is_auto != NULL ? ", nor \"auto\"" : "");
 	return 0;
@@ -201,8 +190,7 @@ static int
 get_bool(const cJSON *v, const char *path, bool *out, char *err, size_t errlen)
 {
 	if (!cJSON_IsBool(v))
-		return fail(err, errlen, -EINVAL, "%s: true or false expected, not %s", path,
-			type_name(v));
+		return wrong_type(err, errlen, path, "true or false", v);
 	*out = cJSON_IsTrue(v);
 	return 0;
 }
@@ -214,11 +202,10 @@ get_string(const cJSON *v, const char *path, char *buf, size_t size, char *err, 
 	size_t len;
 
 	if (!cJSON_IsString(v))
-		return fail(err, errlen, -EINVAL, "%s: a string expected, not %s", path,
-			type_name(v));
+		return wrong_type(err, errlen, path, "a string", v);
 	len = strlen(v->valuestring);
 	if (len == 0 || len >= size)
-		return fail(err, errlen, -EINVAL, "%s: \"%s\": 1..%zu characters", path,
+		return mk_errf(err, errlen, -EINVAL, "%s: \"%s\": 1..%zu characters", path,
 			v->valuestring, size - 1);
 	memcpy(buf, v->valuestring, len + 1);
 	return 0;
@@ -229,21 +216,37 @@ static int
 get_choice(const cJSON *v, const char *path, const char *const *names, unsigned int n,
 	unsigned int *out, char *err, size_t errlen)
 {
+	char list[64];
 	unsigned int i;
 
 	if (!cJSON_IsString(v))
-		return fail(err, errlen, -EINVAL, "%s: a string expected, not %s", path,
-			type_name(v));
+		return wrong_type(err, errlen, path, "a string", v);
 	for (i = 0; i < n; i++) {
 		if (strcmp(v->valuestring, names[i]) == 0) {
 			*out = i;
 			return 0;
 		}
 	}
-	return fail(err, errlen, -EINVAL, "%s: \"%s\" is not one of %s%s%s%s%s%s%s", path,
-		v->valuestring, names[0], n > 1 ? ", " : "", n > 1 ? names[1] : "",
-		n > 2 ? ", " : "", n > 2 ? names[2] : "", n > 3 ? ", " : "",
-		n > 3 ? names[3] : "");
+	return mk_errf(err, errlen, -EINVAL, "%s: \"%s\" is not one of %s", path, v->valuestring,
+		join(names, n, list, sizeof(list)));
+}
+
+/* A comment: a string, or a list of strings (one per line, for long ones). */
+static int
+check_comment(const cJSON *v, const char *path, char *err, size_t errlen)
+{
+	const cJSON *e;
+
+	if (cJSON_IsString(v))
+		return 0;
+	if (cJSON_IsArray(v)) {
+		cJSON_ArrayForEach(e, v)
+			if (!cJSON_IsString(e))
+				break;
+		if (e == NULL)
+			return 0;
+	}
+	return wrong_type(err, errlen, path, "a string or a list of strings", v);
 }
 
 /* A list of lcore ids, at most MK_WORKERS_MAX of them. */
@@ -257,13 +260,12 @@ get_lcores(const cJSON *v, const char *path, unsigned int *lcores, unsigned int 
 	int rc;
 
 	if (!cJSON_IsArray(v))
-		return fail(err, errlen, -EINVAL, "%s: a list of lcore ids expected, not %s", path,
-			type_name(v));
+		return wrong_type(err, errlen, path, "a list of lcore ids", v);
 	*n = 0;
 	cJSON_ArrayForEach(e, v) {
 		snprintf(epath, sizeof(epath), "%s[%u]", path, *n);
 		if (*n == MK_WORKERS_MAX)
-			return fail(err, errlen, -EINVAL, "%s: more than %d lcores", path,
+			return mk_errf(err, errlen, -EINVAL, "%s: more than %d lcores", path,
 				MK_WORKERS_MAX);
 		rc = get_uint(e, epath, 0, RTE_MAX_LCORE - 1, &id, err, errlen);
 		if (rc != 0)
@@ -271,19 +273,12 @@ get_lcores(const cJSON *v, const char *path, unsigned int *lcores, unsigned int 
 		lcores[(*n)++] = id;
 	}
 	if (*n == 0)
-		return fail(err, errlen, -EINVAL, "%s: an empty list", path);
+		return mk_errf(err, errlen, -EINVAL, "%s: an empty list", path);
 	return 0;
 }
 
-/* Enabled lcores other than the main one. */
-static unsigned int
-other_lcores(void)
-{
-	return rte_lcore_count() - 1;
-}
-
 static int
-parse_workers(const cJSON *v, struct mk_service_conf *conf, struct pending *p, char *err,
+parse_workers(const cJSON *v, struct mk_service_conf *conf, struct mk_json_pending *p, char *err,
 	size_t errlen)
 {
 	int rc;
@@ -295,21 +290,41 @@ parse_workers(const cJSON *v, struct mk_service_conf *conf, struct pending *p, c
 	if (cJSON_IsNumber(v)) {
 		p->workers = WORKERS_COUNT;
 		rc = get_uint(v, "workers", 1, MK_WORKERS_MAX, &p->workers_count, err, errlen);
-		if (rc == 0 && p->workers_count > other_lcores())
-			rc = fail(err, errlen, -EINVAL, "workers: %u asked for, the EAL has %u lcores"
-				" besides the main one (see -l/--lcores)", p->workers_count,
-				other_lcores());
+		if (rc == 0 && p->workers_count > mk_json_other_lcores())
+			rc = mk_errf(err, errlen, -EINVAL, "workers: %u asked for, the EAL has %u"
+				" lcores besides the main one (see -l/--lcores)",
+				p->workers_count, mk_json_other_lcores());
 		return rc;
 	}
 	if (!cJSON_IsArray(v))
-		return fail(err, errlen, -EINVAL, "workers: \"auto\", a number or a list of lcore"
-			" ids expected, not %s", type_name(v));
+		return wrong_type(err, errlen, "workers", "\"auto\", a number or a list of lcores",
+			v);
 	p->workers = WORKERS_LIST;
 	rc = get_lcores(v, "workers", conf->worker_lcores, &conf->nb_workers, err, errlen);
-	if (rc == 0 && conf->nb_workers > other_lcores())
-		rc = fail(err, errlen, -EINVAL, "workers: %u lcores listed, the EAL has %u besides"
-			" the main one (see -l/--lcores)", conf->nb_workers, other_lcores());
+	if (rc == 0 && conf->nb_workers > mk_json_other_lcores())
+		rc = mk_errf(err, errlen, -EINVAL, "workers: %u lcores listed, the EAL has %u"
+			" besides the main one (see -l/--lcores)", conf->nb_workers,
+			mk_json_other_lcores());
 	return rc;
+}
+
+/* "auto", false, or an lcore id. */
+static int
+parse_control(const cJSON *v, struct mk_service_conf *conf, struct mk_json_pending *p, char *err,
+	size_t errlen)
+{
+	if (cJSON_IsString(v) && strcmp(v->valuestring, "auto") == 0) {
+		p->control = CONTROL_AUTO;
+		return 0;
+	}
+	if (cJSON_IsFalse(v)) {
+		p->control = CONTROL_OFF;
+		return 0;
+	}
+	if (!cJSON_IsNumber(v))
+		return wrong_type(err, errlen, "control", "\"auto\", false or an lcore id", v);
+	p->control = CONTROL_LCORE;
+	return get_uint(v, "control", 0, RTE_MAX_LCORE - 1, &conf->control_lcore, err, errlen);
 }
 
 static int
@@ -329,7 +344,7 @@ parse_socket(const cJSON *v, const char *path, int *socket, char *err, size_t er
 			return 0;
 		}
 	}
-	return fail(err, errlen, -EINVAL, "%s: socket %" PRId64 " is not one of the EAL's (%u"
+	return mk_errf(err, errlen, -EINVAL, "%s: socket %" PRId64 " is not one of the EAL's (%u"
 		" sockets)", path, x, rte_socket_count());
 }
 
@@ -347,21 +362,22 @@ check_kind_params(const struct mk_segment_conf *s, unsigned int i, char *err, si
 
 	if (s->slab_size != 0 && (!power_of_two(s->slab_size) ||
 	    s->slab_size < MK_SLAB_SIZE_MIN || s->slab_size > MK_SLAB_SIZE_MAX))
-		return fail(err, errlen, -EINVAL, "segments[%u].slab_size: %" PRIu32 " is not a"
+		return mk_errf(err, errlen, -EINVAL, "segments[%u].slab_size: %" PRIu32 " is not a"
 			" power of two from %u to %u", i, s->slab_size, MK_SLAB_SIZE_MIN,
 			MK_SLAB_SIZE_MAX);
 	if (s->need_align != 0 && !power_of_two(s->need_align))
-		return fail(err, errlen, -EINVAL, "segments[%u].need_align: %" PRIu64 " is not a"
+		return mk_errf(err, errlen, -EINVAL, "segments[%u].need_align: %" PRIu64 " is not a"
 			" power of two", i, s->need_align);
 	if (s->kind != MK_ALLOC_KIND_SLAB)
 		return 0;
 	if (s->need_align > MK_ALLOC_SLAB_ALIGN_MAX)
-		return fail(err, errlen, -EINVAL, "segments[%u].need_align: %" PRIu64 ", the slab"
-			" kind aligns to at most %d (use \"offset\" or \"auto\")", i, s->need_align,
-			MK_ALLOC_SLAB_ALIGN_MAX);
+		return mk_errf(err, errlen, -EINVAL, "segments[%u].need_align: %" PRIu64 ", the"
+			" slab kind aligns to at most %d (use \"offset\" or \"auto\")", i,
+			s->need_align, MK_ALLOC_SLAB_ALIGN_MAX);
 	if (s->max_alloc_size > slab)
-		return fail(err, errlen, -EINVAL, "segments[%u].max_alloc_size: %" PRIu64 ", the"
-			" slab kind serves at most one slab (%" PRIu64 ")", i, s->max_alloc_size, slab);
+		return mk_errf(err, errlen, -EINVAL, "segments[%u].max_alloc_size: %" PRIu64 ", the"
+			" slab kind serves at most one slab (%" PRIu64 ")", i, s->max_alloc_size,
+			slab);
 	return 0;
 }
 
@@ -381,8 +397,7 @@ parse_segment(const cJSON *obj, unsigned int i, struct mk_segment_conf *s, bool 
 
 	snprintf(where, sizeof(where), "segments[%u]", i);
 	if (!cJSON_IsObject(obj))
-		return fail(err, errlen, -EINVAL, "%s: an object expected, not %s", where,
-			type_name(obj));
+		return wrong_type(err, errlen, where, "an object", obj);
 	snprintf(path, sizeof(path), "%s.", where);
 	rc = check_keys(obj, path, segment_keys, RTE_DIM(segment_keys), err, errlen);
 	if (rc != 0)
@@ -391,9 +406,10 @@ parse_segment(const cJSON *obj, unsigned int i, struct mk_segment_conf *s, bool 
 	s->socket = -1;
 	snprintf(s->mem_driver, sizeof(s->mem_driver), "memzone");
 	if (cJSON_GetObjectItemCaseSensitive(obj, "name") == NULL)
-		return fail(err, errlen, -EINVAL, "%s.name: missing", where);
+		return mk_errf(err, errlen, -EINVAL, "%s.name: missing", where);
 	if (cJSON_GetObjectItemCaseSensitive(obj, "size") == NULL)
-		return fail(err, errlen, -EINVAL, "%s.size: missing (a size, or \"auto\")", where);
+		return mk_errf(err, errlen, -EINVAL, "%s.size: missing (a size, or \"auto\")",
+			where);
 	cJSON_ArrayForEach(v, obj) {
 		const char *key = v->string;
 
@@ -403,15 +419,16 @@ parse_segment(const cJSON *obj, unsigned int i, struct mk_segment_conf *s, bool 
 		} else if (strcmp(key, "size") == 0) {
 			rc = get_size(v, path, &s->size, size_auto, err, errlen);
 			if (rc == 0 && !*size_auto && s->size == 0)
-				rc = fail(err, errlen, -EINVAL, "%s: 0 bytes", path);
+				rc = mk_errf(err, errlen, -EINVAL, "%s: 0 bytes", path);
 		} else if (strcmp(key, "kind") == 0) {
 			rc = get_choice(v, path, kinds, RTE_DIM(kinds), &choice, err, errlen);
 			s->kind = kind_of[rc == 0 ? choice : 0];
 		} else if (strcmp(key, "mem_driver") == 0) {
 			rc = get_string(v, path, s->mem_driver, sizeof(s->mem_driver), err, errlen);
 			if (rc == 0 && mk_mem_driver_find(s->mem_driver) == NULL)
-				rc = fail(err, errlen, -EINVAL, "%s: no driver \"%s\" (memzone, anon,"
-					" or one the program registered)", path, s->mem_driver);
+				rc = mk_errf(err, errlen, -EINVAL, "%s: no driver \"%s\" (memzone,"
+					" anon, or one the program registered)", path,
+					s->mem_driver);
 		} else if (strcmp(key, "socket") == 0) {
 			rc = parse_socket(v, path, &s->socket, err, errlen);
 		} else if (strcmp(key, "workers") == 0) {
@@ -425,14 +442,14 @@ parse_segment(const cJSON *obj, unsigned int i, struct mk_segment_conf *s, bool 
 		} else if (strcmp(key, "slab_size") == 0) {
 			rc = get_size(v, path, &size, NULL, err, errlen);
 			if (rc == 0 && size > MK_SLAB_SIZE_MAX)
-				rc = fail(err, errlen, -EINVAL, "%s: %" PRIu64 " is above %u", path,
-					size, MK_SLAB_SIZE_MAX);
+				rc = mk_errf(err, errlen, -EINVAL, "%s: %" PRIu64 " is above %u",
+					path, size, MK_SLAB_SIZE_MAX);
 			s->slab_size = (uint32_t)size;
 		} else if (strcmp(key, "max_nodes") == 0) {
-			rc = get_uint(v, path, 0, MK_OFFSET_NODES_LIMIT, &s->max_nodes, err, errlen);
-		} else if (!cJSON_IsString(v)) {	/* comment */
-			rc = fail(err, errlen, -EINVAL, "%s: a string expected, not %s", path,
-				type_name(v));
+			rc = get_uint(v, path, 0, MK_OFFSET_NODES_LIMIT, &s->max_nodes, err,
+				errlen);
+		} else {
+			rc = check_comment(v, path, err, errlen);
 		}
 		if (rc != 0)
 			return rc;
@@ -441,7 +458,7 @@ parse_segment(const cJSON *obj, unsigned int i, struct mk_segment_conf *s, bool 
 }
 
 static int
-parse_top(const cJSON *root, struct mk_service_conf *conf, struct pending *p, char *err,
+parse_top(const cJSON *root, struct mk_service_conf *conf, struct mk_json_pending *p, char *err,
 	size_t errlen)
 {
 	static const char *const idles[] = { "auto", "spin", "pause", "yield" };
@@ -450,23 +467,30 @@ parse_top(const cJSON *root, struct mk_service_conf *conf, struct pending *p, ch
 	int rc;
 
 	if (!cJSON_IsObject(root))
-		return fail(err, errlen, -EINVAL, "config: an object expected, not %s",
-			type_name(root));
+		return wrong_type(err, errlen, "config", "an object", root);
 	rc = check_keys(root, "", top_keys, RTE_DIM(top_keys), err, errlen);
 	if (rc != 0)
 		return rc;
 	mk_service_conf_defaults(conf);
 	memset(p, 0, sizeof(*p));
 	p->workers = WORKERS_AUTO;
+	p->control = CONTROL_AUTO;
+	p->routing = true;
 	p->idle_auto = true;
 	if (cJSON_GetObjectItemCaseSensitive(root, "segments") == NULL)
-		return fail(err, errlen, -EINVAL, "segments: missing (a list of 1..%d segments)",
+		return mk_errf(err, errlen, -EINVAL, "segments: missing (a list of 1..%d segments)",
 			MK_SEGMENTS_MAX);
 	cJSON_ArrayForEach(v, root) {
 		const char *key = v->string;
 
 		if (strcmp(key, "workers") == 0) {
 			rc = parse_workers(v, conf, p, err, errlen);
+		} else if (strcmp(key, "control") == 0) {
+			rc = parse_control(v, conf, p, err, errlen);
+		} else if (strcmp(key, "control_period_us") == 0) {
+			rc = get_uint(v, key, 0, 1000000, &conf->control_period_us, err, errlen);
+		} else if (strcmp(key, "routing") == 0) {
+			rc = get_bool(v, key, &p->routing, err, errlen);
 		} else if (strcmp(key, "idle") == 0) {
 			rc = get_choice(v, key, idles, RTE_DIM(idles), &choice, err, errlen);
 			p->idle_auto = rc == 0 && choice == 0;
@@ -480,12 +504,11 @@ parse_top(const cJSON *root, struct mk_service_conf *conf, struct pending *p, ch
 			rc = get_uint(v, key, 1, MK_CLIENTS_MAX, &conf->max_clients, err, errlen);
 		} else if (strcmp(key, "segments") == 0) {
 			if (!cJSON_IsArray(v))
-				return fail(err, errlen, -EINVAL, "segments: a list expected, not %s",
-					type_name(v));
+				return wrong_type(err, errlen, key, "a list", v);
 			i = (unsigned int)cJSON_GetArraySize(v);
 			if (i == 0 || i > MK_SEGMENTS_MAX)
-				return fail(err, errlen, -EINVAL, "segments: 1..%d segments, not %u",
-					MK_SEGMENTS_MAX, i);
+				return mk_errf(err, errlen, -EINVAL, "segments: 1..%d segments, not"
+					" %u", MK_SEGMENTS_MAX, i);
 			conf->nb_segments = i;
 			i = 0;
 			cJSON_ArrayForEach(seg, v) {
@@ -495,129 +518,13 @@ parse_top(const cJSON *root, struct mk_service_conf *conf, struct pending *p, ch
 					return rc;
 				i++;
 			}
-		} else if (!cJSON_IsString(v)) {	/* comment */
-			rc = fail(err, errlen, -EINVAL, "%s: a string expected, not %s", key,
-				type_name(v));
+		} else {
+			rc = check_comment(v, key, err, errlen);
 		}
 		if (rc != 0)
 			return rc;
 	}
 	return 0;
-}
-
-/* Whether two enabled lcores may run on one CPU: then a spinning one starves the other. */
-static bool
-lcores_share_cpus(void)
-{
-	unsigned int a, b;
-
-	RTE_LCORE_FOREACH(a) {
-		rte_cpuset_t ca = rte_lcore_cpuset(a);
-
-		RTE_LCORE_FOREACH(b) {
-			rte_cpuset_t cb = rte_lcore_cpuset(b), both;
-
-			if (b <= a)
-				continue;
-			CPU_AND(&both, &ca, &cb);
-			if (CPU_COUNT(&both) > 0)
-				return true;
-		}
-	}
-	return false;
-}
-
-static int
-resolve_lcores(struct mk_service_conf *conf, const struct pending *p,
-	const struct mk_service_json_opts *opts, char *err, size_t errlen)
-{
-	unsigned int l, n = other_lcores(), spare = opts != NULL ? opts->spare_lcores : 0;
-	unsigned int want;
-
-	if (p->workers != WORKERS_LIST) {
-		if (n == 0)
-			return fail(err, errlen, -EINVAL, "workers: the EAL has no lcore besides the"
-				" main one (see -l/--lcores)");
-		if (p->workers == WORKERS_AUTO && spare >= n)
-			return fail(err, errlen, -EINVAL, "workers: \"auto\" leaves none: the EAL has"
-				" %u lcores besides the main one and %u are kept for clients", n,
-				spare);
-		want = p->workers == WORKERS_COUNT ? p->workers_count : n - spare;
-		conf->nb_workers = 0;
-		RTE_LCORE_FOREACH_WORKER(l) {
-			if (conf->nb_workers == want || conf->nb_workers == MK_WORKERS_MAX)
-				break;
-			conf->worker_lcores[conf->nb_workers++] = l;
-		}
-	}
-	if (p->idle_auto) {
-		conf->idle_yield = lcores_share_cpus();
-		conf->idle_pause = !conf->idle_yield;
-	}
-	return 0;
-}
-
-/* Where "auto" starts: the cap, or under --no-huge half of the EAL's memory for memzones. */
-static uint64_t
-auto_size_start(const struct mk_segment_conf *s)
-{
-	uint64_t half = rte_eal_get_physmem_size() / 2, start = MK_SERVICE_JSON_AUTO_SIZE;
-
-	if (strcmp(s->mem_driver, "memzone") != 0 || rte_eal_has_hugepages())
-		return start;
-	while (start > half && start > 1)
-		start >>= 1;
-	return start;
-}
-
-/* Whether half of segment @p s's size is still a size the checks accept for its shards. */
-static bool
-halving_accepted(struct mk_service_conf *conf, struct mk_segment_conf *s)
-{
-	uint64_t size = s->size;
-	bool ok;
-
-	s->size = size >> 1;
-	ok = s->size != 0 && mk_service_conf_check(conf, NULL, 0) == 0;
-	s->size = size;
-	return ok;
-}
-
-/*
- * Reserve every segment in order, holding each, then give all back: an "auto" size halves
- * from its start until the driver can reserve it or the checks would refuse the next half.
- */
-static int
-reserve_all(struct mk_service_conf *conf, const struct pending *p, char *err, size_t errlen)
-{
-	struct mk_mem_region held[MK_SEGMENTS_MAX];
-	char why[256] = "";
-	unsigned int i;
-	int rc = 0;
-
-	memset(held, 0, sizeof(held));
-	for (i = 0; rc == 0 && i < conf->nb_segments; i++) {
-		struct mk_segment_conf *s = &conf->segments[i];
-		uint64_t start = s->size;
-
-		for (;;) {
-			rc = mk_mem_reserve(s->mem_driver, s->name, s->size, s->socket, &held[i],
-				why, sizeof(why));
-			if (rc != -ENOMEM || !p->size_auto[i] || !halving_accepted(conf, s))
-				break;
-			s->size >>= 1;
-		}
-		if (rc != 0 && p->size_auto[i])
-			rc = fail(err, errlen, rc, "segments[%u].size: \"auto\": no size from %" PRIu64
-				" down to %" PRIu64 " bytes can be reserved: %s", i, start, s->size,
-				why);
-		else if (rc != 0)
-			rc = fail(err, errlen, rc, "segments[%u].size: %" PRIu64 " bytes cannot be"
-				" reserved: %s", i, s->size, why);
-	}
-	for (i = 0; i < conf->nb_segments; i++)
-		mk_mem_release(&held[i]);
-	return rc;
 }
 
 /* "line 3, column 14" of @p pos in @p text. */
@@ -657,24 +564,23 @@ int
 mk_service_conf_from_json(const char *text, size_t len, const struct mk_service_json_opts *opts,
 	struct mk_service_conf *conf, char *err, size_t errlen)
 {
-	struct pending p;
+	struct mk_json_pending p;
 	const char *end = NULL;
 	char where[48];
 	cJSON *root;
-	unsigned int i;
 	int rc;
 
 	if (text == NULL || conf == NULL)
-		return fail(err, errlen, -EINVAL, "config: no text or no conf");
+		return mk_errf(err, errlen, -EINVAL, "config: no text or no conf");
 	if (rte_lcore_count() == 0)	/* the EAL counts its lcores at init */
-		return fail(err, errlen, -ENODEV, "config: the EAL is not initialised");
+		return mk_errf(err, errlen, -ENODEV, "config: the EAL is not initialised");
 	if (len > MK_SERVICE_JSON_MAX)
-		return fail(err, errlen, -EINVAL, "config: %zu bytes, at most %u", len,
+		return mk_errf(err, errlen, -EINVAL, "config: %zu bytes, at most %u", len,
 			MK_SERVICE_JSON_MAX);
 	root = cJSON_ParseWithLengthOpts(text, len, &end, false);
 	if (root == NULL) {
 		text_position(text, end != NULL ? end : text + len, where, sizeof(where));
-		return fail(err, errlen, -EINVAL, "config: not valid JSON at %s", where);
+		return mk_errf(err, errlen, -EINVAL, "config: not valid JSON at %s", where);
 	}
 	while (end != NULL && end < text + len &&
 	       (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
@@ -682,27 +588,16 @@ mk_service_conf_from_json(const char *text, size_t len, const struct mk_service_
 	if (end != NULL && end < text + len) {
 		text_position(text, end, where, sizeof(where));
 		cJSON_Delete(root);
-		return fail(err, errlen, -EINVAL, "config: text after the JSON object at %s",
+		return mk_errf(err, errlen, -EINVAL, "config: text after the JSON object at %s",
 			where);
 	}
 	if (has_nul_escape(text, len)) {
 		cJSON_Delete(root);
-		return fail(err, errlen, -EINVAL, "config: a string holds \\u0000");
+		return mk_errf(err, errlen, -EINVAL, "config: a string holds \\u0000");
 	}
 	rc = parse_top(root, conf, &p, err, errlen);
 	cJSON_Delete(root);
-	if (rc == 0)
-		rc = resolve_lcores(conf, &p, opts, err, errlen);
-	if (rc != 0)
-		return rc;
-	/* a placeholder that the checks accept until the memory says how much there is */
-	for (i = 0; i < conf->nb_segments; i++)
-		if (p.size_auto[i])
-			conf->segments[i].size = auto_size_start(&conf->segments[i]);
-	rc = mk_service_conf_check(conf, err, errlen);
-	if (rc != 0)
-		return rc;
-	return reserve_all(conf, &p, err, errlen);
+	return rc != 0 ? rc : mk_json_resolve(conf, &p, opts, err, errlen);
 }
 
 int
@@ -717,25 +612,25 @@ mk_service_conf_load(const char *path, const struct mk_service_json_opts *opts,
 	int rc;
 
 	if (path == NULL)
-		return fail(err, errlen, -EINVAL, "config: no path");
+		return mk_errf(err, errlen, -EINVAL, "config: no path");
 	f = fopen(path, "r");
 	if (f == NULL) {
 		rc = -errno;
-		return fail(err, errlen, rc, "%s: %s", path, strerror(-rc));
+		return mk_errf(err, errlen, rc, "%s: %s", path, strerror(-rc));
 	}
 	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
 		fclose(f);
-		return fail(err, errlen, -EINVAL, "%s: not a regular file", path);
+		return mk_errf(err, errlen, -EINVAL, "%s: not a regular file", path);
 	}
 	if (st.st_size > MK_SERVICE_JSON_MAX) {
 		fclose(f);
-		return fail(err, errlen, -EFBIG, "%s: %lld bytes, at most %u", path,
+		return mk_errf(err, errlen, -EFBIG, "%s: %lld bytes, at most %u", path,
 			(long long)st.st_size, MK_SERVICE_JSON_MAX);
 	}
 	text = malloc((size_t)st.st_size + 1);
 	if (text == NULL) {
 		fclose(f);
-		return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+		return mk_errf(err, errlen, -ENOMEM, "%s: out of memory", path);
 	}
 	got = fread(text, 1, (size_t)st.st_size, f);
 	rc = ferror(f) ? -EIO : 0;
@@ -745,125 +640,5 @@ mk_service_conf_load(const char *path, const struct mk_service_json_opts *opts,
 	else
 		snprintf(why, sizeof(why), "read error");
 	free(text);
-	return rc == 0 ? 0 : fail(err, errlen, rc, "%s: %s", path, why);
-}
-
-/* The exact size as the friendliest JSON: "512M" when it is whole units, else a number. */
-static cJSON *
-size_item(uint64_t v)
-{
-	char text[24];
-	unsigned int u = 0;
-
-	while (v != 0 && u < sizeof(size_suffixes) - 1 && v % (UINT64_C(1) << (10 * (u + 1))) == 0)
-		u++;
-	if (u > 0) {
-		snprintf(text, sizeof(text), "%" PRIu64 "%c", v >> (10 * u), size_suffixes[u - 1]);
-		return cJSON_CreateString(text);
-	}
-	if (v <= JSON_EXACT_MAX)
-		return cJSON_CreateNumber((double)v);
-	snprintf(text, sizeof(text), "%" PRIu64, v);
-	return cJSON_CreateString(text);
-}
-
-static cJSON *
-lcores_item(const unsigned int *lcores, unsigned int n)
-{
-	cJSON *a = cJSON_CreateArray();
-	unsigned int i;
-
-	for (i = 0; a != NULL && i < n; i++) {
-		if (!cJSON_AddItemToArray(a, cJSON_CreateNumber(lcores[i]))) {
-			cJSON_Delete(a);
-			return NULL;
-		}
-	}
-	return a;
-}
-
-/* cJSON_AddItemToObject() that frees @p item when it cannot take it. */
-static bool
-add(cJSON *o, const char *key, cJSON *item)
-{
-	if (item != NULL && cJSON_AddItemToObject(o, key, item))
-		return true;
-	cJSON_Delete(item);
-	return false;
-}
-
-static cJSON *
-segment_item(const struct mk_segment_conf *s)
-{
-	cJSON *o = cJSON_CreateObject();
-	bool ok = o != NULL;
-
-	ok = ok && add(o, "name", cJSON_CreateString(s->name));
-	ok = ok && add(o, "size", size_item(s->size));
-	ok = ok && add(o, "kind", cJSON_CreateString(mk_alloc_kind_name(s->kind)));
-	ok = ok && add(o, "mem_driver", cJSON_CreateString(s->mem_driver[0] != '\0' ?
-		s->mem_driver : "memzone"));
-	ok = ok && add(o, "socket", cJSON_CreateNumber(s->socket));
-	if (s->nb_workers > 0)
-		ok = ok && add(o, "workers", lcores_item(s->workers, s->nb_workers));
-	ok = ok && add(o, "max_alloc_size", size_item(s->max_alloc_size));
-	ok = ok && add(o, "need_exact_free", cJSON_CreateBool(s->need_exact_free));
-	ok = ok && add(o, "need_align", size_item(s->need_align));
-	ok = ok && add(o, "slab_size", size_item(s->slab_size));
-	ok = ok && add(o, "max_nodes", cJSON_CreateNumber(s->max_nodes));
-	if (!ok) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
-}
-
-int
-mk_service_conf_to_json(const struct mk_service_conf *conf, char *buf, size_t cap, char *err,
-	size_t errlen)
-{
-	cJSON *o, *segs;
-	unsigned int i;
-	char *text;
-	size_t len;
-	bool ok;
-
-	if (conf == NULL || buf == NULL || conf->nb_segments > MK_SEGMENTS_MAX ||
-	    conf->nb_workers > MK_WORKERS_MAX)
-		return fail(err, errlen, -EINVAL, "config: no conf, no buffer, or counts out of"
-			" range");
-	for (i = 0; i < conf->nb_segments; i++)
-		if (strcmp(mk_alloc_kind_name(conf->segments[i].kind), "unknown") == 0)
-			return fail(err, errlen, -EINVAL, "segments[%u].kind: %d has no name", i,
-				(int)conf->segments[i].kind);
-	o = cJSON_CreateObject();
-	ok = o != NULL;
-	ok = ok && add(o, "workers", lcores_item(conf->worker_lcores, conf->nb_workers));
-	ok = ok && add(o, "idle", cJSON_CreateString(conf->idle_yield ? "yield" :
-		conf->idle_pause ? "pause" : "spin"));
-	ok = ok && add(o, "burst", cJSON_CreateNumber(conf->burst));
-	ok = ok && add(o, "client_depth", cJSON_CreateNumber(conf->client_depth));
-	ok = ok && add(o, "max_clients", cJSON_CreateNumber(conf->max_clients));
-	segs = ok ? cJSON_AddArrayToObject(o, "segments") : NULL;
-	ok = segs != NULL;
-	for (i = 0; ok && i < conf->nb_segments; i++) {
-		cJSON *s = segment_item(&conf->segments[i]);
-
-		ok = s != NULL && cJSON_AddItemToArray(segs, s);
-		if (!ok)
-			cJSON_Delete(s);
-	}
-	text = ok ? cJSON_Print(o) : NULL;
-	cJSON_Delete(o);
-	if (text == NULL)
-		return fail(err, errlen, -ENOMEM, "config: out of memory writing JSON");
-	len = strlen(text);
-	if (len >= cap) {
-		cJSON_free(text);
-		return fail(err, errlen, -EMSGSIZE, "config: the JSON needs %zu bytes, the buffer"
-			" holds %zu", len + 1, cap);
-	}
-	memcpy(buf, text, len + 1);
-	cJSON_free(text);
-	return (int)len;
+	return rc == 0 ? 0 : mk_errf(err, errlen, rc, "%s: %s", path, why);
 }

@@ -14,11 +14,14 @@
  *
  *     {
  *       "workers":      "auto" | N | [lcore, ...],
+ *       "control":      "auto" | false | lcore,  (the control lcore: routing views)
+ *       "control_period_us": 0..1000000,  (0 = MK_CONTROL_PERIOD_US)
+ *       "routing":      true | false,    (route allocations by the views; default true)
  *       "idle":         "auto" | "spin" | "pause" | "yield",
  *       "burst":        1..64,           (default 32)
  *       "client_depth": 1..65536,        (default 256)
  *       "max_clients":  1..64,           (default 16)
- *       "comment":      "any text",
+ *       "comment":      "any text" | ["line", ...],
  *       "segments": [ {                  (1..16 of them)
  *         "name":            "kv",       (1..25 printable characters: no space, ':' or ',')
  *         "size":            "auto" | size,
@@ -31,14 +34,18 @@
  *         "need_align":      size,       (choice guide: a power of two; 0 = none)
  *         "slab_size":       size,       (slab kind: a power of two, 4K..1G; 0 = 4M)
  *         "max_nodes":       N,          (offset kind: node pool limit; 0 = the default)
- *         "comment":         "any text"
+ *         "comment":         "any text" | ["line", ...]
  *       } ]
  *     }
  *
  * What "auto" means; it needs the EAL to be initialised, since it asks it:
  * - "workers": "auto" is every enabled lcore but the main one, in the EAL's order, less the
  *   last mk_service_json_opts::spare_lcores of them (left for the caller's client lcores),
- *   at most MK_WORKERS_MAX. A number N is the first N of those lcores. A list names them.
+ *   and less one for the control lcore when that leaves two workers or more; at most
+ *   MK_WORKERS_MAX. A number N is the first N of those lcores. A list names them.
+ * - "control": "auto" is the first lcore that is neither the main one, a worker nor a spare
+ *   one, when there are two workers or more (one shard needs no routing); none otherwise.
+ *   "routing" applies only when there is a control lcore.
  * - "idle": "auto" is "yield" when two enabled lcores may run on the same CPU (more lcores
  *   than CPUs, e.g. --lcores '(0-4)@(0-1)': a spinning lcore would starve its neighbour),
  *   else "pause". "spin" busy-polls, "pause" adds rte_pause(), "yield" sched_yield().
@@ -63,6 +70,10 @@
 extern "C" {
 #endif
 
+/** Size suffixes, in order: K = 2^10, M = 2^20, ... P = 2^50 (either case when read). */
+#define MK_SERVICE_JSON_SIZE_UNITS	"KMGTP"
+/** The largest integer read or written as a JSON number: every one up to it is a double. */
+#define MK_SERVICE_JSON_EXACT_MAX	((UINT64_C(1) << 53) - 1)
 /** The largest size "auto" picks for a segment: 1 GiB. */
 #define MK_SERVICE_JSON_AUTO_SIZE	(UINT64_C(1) << 30)
 /** The longest JSON text read, in bytes. */
