@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 
+#include "mk_eal.h"
 #include "mk_test_eal.h"
 
 static char prefix[32];
@@ -21,12 +21,7 @@ static bool on_hugepages;
 static void
 remove_runtime_dir(void)
 {
-	char cmd[160];
-
-	if (runtime_dir[0] == '\0' || access(runtime_dir, F_OK) != 0)
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", runtime_dir);
-	if (system(cmd) != 0)
+	if (runtime_dir[0] != '\0' && mk_eal_remove_dir(runtime_dir) != 0)
 		fprintf(stderr, "mk_test_eal: could not remove %s\n", runtime_dir);
 }
 
@@ -46,59 +41,6 @@ on_fatal_signal(int sig)
 	remove_runtime_dir();
 	signal(sig, SIG_DFL);
 	raise(sig);
-}
-
-static unsigned long
-free_hugepage_mb(void)
-{
-	unsigned long free_pages = 0, page_kb = 0;
-	char line[128];
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		sscanf(line, "HugePages_Free: %lu", &free_pages);
-		sscanf(line, "Hugepagesize: %lu kB", &page_kb);
-	}
-	fclose(f);
-	return free_pages * page_kb / 1024;
-}
-
-static bool
-hugetlbfs_mounted(void)
-{
-	char line[512];
-	bool found = false;
-	FILE *f = fopen("/proc/mounts", "r");
-
-	if (f == NULL)
-		return false;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, " hugetlbfs ") != NULL;
-	fclose(f);
-	return found;
-}
-
-/* "(0-3)@(0,1)": more lcores than CPUs, all floating over the CPUs we may run on. */
-static void
-lcore_map(char *buf, size_t len)
-{
-	cpu_set_t set;
-	size_t used;
-	int cpu, n = 0;
-
-	used = (size_t)snprintf(buf, len, "(0-%d)@(", MK_TEST_EAL_LCORES - 1);
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		CPU_ZERO(&set);
-	for (cpu = 0; cpu < CPU_SETSIZE && used + 8 < len; cpu++) {
-		if (!CPU_ISSET(cpu, &set))
-			continue;
-		used += (size_t)snprintf(buf + used, len - used, "%s%d", n++ ? "," : "", cpu);
-	}
-	if (n == 0)
-		used = (size_t)snprintf(buf, len, "(0-%d)@(0", MK_TEST_EAL_LCORES - 1);
-	snprintf(buf + used, len - used, ")");
 }
 
 int
@@ -121,8 +63,8 @@ mk_test_eal_up(void)
 	signal(SIGINT, on_fatal_signal);
 
 	on_hugepages = (no_huge == NULL || strcmp(no_huge, "1") != 0) &&
-		hugetlbfs_mounted() && free_hugepage_mb() >= MK_TEST_EAL_MEM_MB;
-	lcore_map(lcores, sizeof(lcores));
+		mk_eal_hugepages_free_mb(2048) >= MK_TEST_EAL_MEM_MB;
+	mk_eal_lcores_arg(lcores, sizeof(lcores), MK_TEST_EAL_LCORES);
 	snprintf(mem, sizeof(mem), "%d", MK_TEST_EAL_MEM_MB);
 	snprintf(prefix_arg, sizeof(prefix_arg), "--file-prefix=%s", prefix);
 

@@ -18,10 +18,7 @@
 
 #ifdef MK_BENCH_HAVE_DPDK
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,75 +28,25 @@
 #include <rte_errno.h>
 #include <rte_log.h>
 
+#include "mk_eal.h"
+
 /* The memory asked for, in MiB: (a)'s live set (~330 MB) with room for rte_malloc's headers. */
 #define EAL_MEM_MB		1024
 /* Hugepages are used only in this size, and only when this many MiB of them are free. */
 #define EAL_HUGEPAGE_KB		2048
-#define EAL_HUGEPAGE_FREE	"/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+/* main, and the 2 workers and 2 clients of (d) */
+#define EAL_LCORES		5
 /* EAL arguments the bench builds for itself. */
 #define EAL_ARGS_MAX		16
-/* Subdirectory levels removed under the runtime directory; DPDK makes none today. */
-#define RUNTIME_DIR_DEPTH	4
-/* Passes over a directory: entries removed while reading it may be skipped by one pass. */
-#define RUNTIME_DIR_PASSES	4
 
 static bool eal_up;
 static bool own_dir;
 static char runtime_dir[PATH_MAX];
 
-/*
- * Remove everything under the directory @p fd. Only system calls (getdents64, unlinkat,
- * openat, close), so that it is safe in a signal handler.
- */
-static void
-remove_under(int fd, int depth)
-{
-	char buf[4096] __attribute__((aligned(8)));
-	struct dirent64 *d;
-	int pass, removed, sub;
-	ssize_t len, off;
-
-	for (pass = 0; pass < RUNTIME_DIR_PASSES; pass++) {
-		removed = 0;
-		lseek(fd, 0, SEEK_SET);
-		while ((len = getdents64(fd, buf, sizeof(buf))) > 0) {
-			for (off = 0; off < len; off += d->d_reclen) {
-				d = (struct dirent64 *)(void *)(buf + off);
-				if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
-					continue;
-				if (unlinkat(fd, d->d_name, 0) == 0) {
-					removed++;
-					continue;
-				}
-				if (errno != EISDIR || depth >= RUNTIME_DIR_DEPTH)
-					continue;
-				sub = openat(fd, d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-				if (sub < 0)
-					continue;
-				remove_under(sub, depth + 1);
-				close(sub);
-				if (unlinkat(fd, d->d_name, AT_REMOVEDIR) == 0)
-					removed++;
-			}
-		}
-		if (removed == 0)
-			break;
-	}
-}
-
 static void
 remove_runtime_dir(void)
 {
-	int fd;
-
-	if (!own_dir)
-		return;
-	fd = open(runtime_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-	if (fd >= 0) {
-		remove_under(fd, 0);
-		close(fd);
-	}
-	if (rmdir(runtime_dir) == 0 || errno == ENOENT)
+	if (own_dir && mk_eal_remove_dir(runtime_dir) == 0)
 		own_dir = false;
 }
 
@@ -137,92 +84,6 @@ bench_eal_down(void)
 	remove_runtime_dir();
 }
 
-static unsigned long
-free_hugepage_mb(void)
-{
-	unsigned long pages = 0;
-	FILE *f = fopen(EAL_HUGEPAGE_FREE, "r");
-
-	if (f == NULL)
-		return 0;
-	if (fscanf(f, "%lu", &pages) != 1)
-		pages = 0;
-	fclose(f);
-	return pages * EAL_HUGEPAGE_KB / 1024;
-}
-
-static bool
-hugetlbfs_mounted(void)
-{
-	char line[512];
-	bool found = false;
-	FILE *f = fopen("/proc/mounts", "r");
-
-	if (f == NULL)
-		return false;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, " hugetlbfs ") != NULL;
-	fclose(f);
-	return found;
-}
-
-/*
- * "(0-4)@(0,1,...)": main, and the workers and clients of (d) (2 + 2), each allowed on every
- * CPU of our affinity, as without the EAL; they may outnumber the CPUs.
- */
-static void
-lcore_map(char *buf, size_t len)
-{
-	cpu_set_t set;
-	size_t used;
-	int cpu, n = 0;
-
-	used = (size_t)snprintf(buf, len, "--lcores=(0-4)@(");
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		CPU_ZERO(&set);
-	for (cpu = 0; cpu < CPU_SETSIZE && used + 8 < len; cpu++) {
-		if (!CPU_ISSET(cpu, &set))
-			continue;
-		used += (size_t)snprintf(buf + used, len - used, "%s%d", n++ ? "," : "", cpu);
-	}
-	if (n == 0)
-		used = (size_t)snprintf(buf, len, "--lcores=(0-4)@(0");
-	snprintf(buf + used, len - used, ")");
-}
-
-/* Where DPDK puts the runtime directory of @p prefix (eal_create_runtime_dir()'s rule). */
-static void
-runtime_dir_of(const char *prefix, char *buf, size_t len)
-{
-	const char *base = "/var/run";
-
-	if (getuid() != 0) {
-		base = getenv("XDG_RUNTIME_DIR");
-		if (base == NULL)
-			base = "/tmp";
-	}
-	snprintf(buf, len, "%s/dpdk/%s", base, prefix);
-}
-
-/* The --file-prefix among the user's EAL arguments, or DPDK's default. */
-static const char *
-user_prefix(int argc, char **argv)
-{
-	static const char opt[] = "--file-prefix";
-	const char *prefix = "rte";
-	int i;
-
-	for (i = 0; i < argc; i++) {
-		if (strncmp(argv[i], opt, sizeof(opt) - 1) != 0)
-			continue;
-		if (argv[i][sizeof(opt) - 1] == '=')
-			prefix = argv[i] + sizeof(opt);
-		else if (argv[i][sizeof(opt) - 1] == '\0' && i + 1 < argc)
-			prefix = argv[++i];
-	}
-	return prefix;
-}
-
 int
 bench_eal_up(int argc, char **argv, char *mode, size_t mode_len)
 {
@@ -233,7 +94,6 @@ bench_eal_up(int argc, char **argv, char *mode, size_t mode_len)
 	struct stat sb;
 
 	if (argc > 0) {
-		runtime_dir_of(user_prefix(argc, argv), runtime_dir, sizeof(runtime_dir));
 		user_argv = calloc((size_t)argc + 2, sizeof(*user_argv));
 		if (user_argv == NULL)
 			return -ENOMEM;
@@ -243,9 +103,11 @@ bench_eal_up(int argc, char **argv, char *mode, size_t mode_len)
 	} else {
 		snprintf(prefix, sizeof(prefix), "mkb-%d", (int)getpid());
 		snprintf(prefix_arg, sizeof(prefix_arg), "--file-prefix=%s", prefix);
-		runtime_dir_of(prefix, runtime_dir, sizeof(runtime_dir));
-		hugepages = hugetlbfs_mounted() && free_hugepage_mb() >= EAL_MEM_MB;
-		lcore_map(lcores, sizeof(lcores));
+		hugepages = mk_eal_hugepages_free_mb(EAL_HUGEPAGE_KB) >= EAL_MEM_MB;
+		/* main, and the workers and clients of (d) (2 + 2), over every CPU we may use */
+		snprintf(lcores, sizeof(lcores), "--lcores=");
+		mk_eal_lcores_arg(lcores + strlen(lcores), sizeof(lcores) - strlen(lcores),
+			EAL_LCORES);
 		snprintf(mem, sizeof(mem), "%d", EAL_MEM_MB);
 		eal_argv[n++] = (char *)"mkalloc-bench";
 		eal_argv[n++] = prefix_arg;
@@ -262,6 +124,10 @@ bench_eal_up(int argc, char **argv, char *mode, size_t mode_len)
 		eal_argv[n++] = (char *)"-m";
 		eal_argv[n++] = mem;
 	}
+	if (argc > 0)
+		mk_eal_runtime_dir(n, user_argv, runtime_dir, sizeof(runtime_dir));
+	else
+		mk_eal_runtime_dir(n, eal_argv, runtime_dir, sizeof(runtime_dir));
 	/* A directory that was there before us may be another DPDK process's: leave it. */
 	own_dir = argc == 0 || stat(runtime_dir, &sb) != 0;
 	atexit(bench_eal_down);

@@ -4,7 +4,6 @@
  *   mkalloc-example [EAL args]    e.g. --no-huge -m 256 --lcores '(0-1)@(0)'
  * Two lcores at least: the main one is the client here, the first other one the worker.
  */
-#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,17 +11,11 @@
 #include <rte_errno.h>
 
 #include "mk_client.h"
+#include "mk_eal.h"
 #include "mk_service_json.h"
 
 static const char config[] = "{ \"workers\": 1, \"segments\": [ { \"name\": \"example\","
 	" \"size\": \"64M\", \"kind\": \"offset\" } ] }";
-
-static int
-remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb, (void)type, (void)ftw;
-	return remove(path);
-}
 
 int
 main(int argc, char **argv)
@@ -69,6 +62,6 @@ out:
 	mk_service_destroy(svc);
 	rte_eal_cleanup();
 	/* rte_eal_cleanup() leaves /var/run/dpdk/<prefix> behind */
-	nftw(rundir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	mk_eal_remove_dir(rundir);
 	return rc;
 }

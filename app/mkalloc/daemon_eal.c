@@ -6,8 +6,6 @@
  * Stop signals only set a flag: the main lcore stops.
  */
 #include <errno.h>
-#include <ftw.h>
-#include <glob.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +18,7 @@
 #include <rte_log.h>
 
 #include "daemon.h"
+#include "mk_eal.h"
 
 /* The EAL's memory when nothing chooses it and there is no hugepage: the default segment
  * then takes half of it (256 MiB), the rest is the heap for rings and the EAL's own. */
@@ -84,73 +83,11 @@ chooses_memory(const char *arg)
 	return false;
 }
 
-/* Whether hugetlbfs is mounted and has a free page of any size. */
-static bool
-hugepages_available(void)
-{
-	glob_t g;
-	size_t i;
-	bool mounted = false, free_pages = false;
-	char line[512];
-	FILE *f = fopen("/proc/mounts", "r");
-
-	while (f != NULL && !mounted && fgets(line, sizeof(line), f) != NULL)
-		mounted = strstr(line, " hugetlbfs ") != NULL;
-	if (f != NULL)
-		fclose(f);
-	if (!mounted || glob("/sys/kernel/mm/hugepages/hugepages-*/free_hugepages", 0, NULL,
-	    &g) != 0)
-		return false;
-	for (i = 0; i < g.gl_pathc && !free_pages; i++) {
-		unsigned long pages = 0;
-
-		f = fopen(g.gl_pathv[i], "r");
-		if (f == NULL)
-			continue;
-		free_pages = fscanf(f, "%lu", &pages) == 1 && pages > 0;
-		fclose(f);
-	}
-	globfree(&g);
-	return free_pages;
-}
-
-static int
-remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	if (remove(path) != 0 && errno != ENOENT)
-		fprintf(stderr, "mkalloc: cannot remove %s: %s\n", path, strerror(errno));
-	return 0;
-}
-
 static void
 remove_runtime_dir(void)
 {
-	if (runtime_dir[0] != '\0' && access(runtime_dir, F_OK) == 0)
-		nftw(runtime_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Where the EAL puts the runtime directory of the arguments' --file-prefix (its rule). */
-static void
-runtime_dir_of(int argc, char **argv, char *buf, size_t len)
-{
-	static const char opt[] = "--file-prefix";
-	const char *prefix = "rte", *base = "/var/run";
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (strncmp(argv[i], opt, sizeof(opt) - 1) != 0)
-			continue;
-		if (argv[i][sizeof(opt) - 1] == '=')
-			prefix = argv[i] + sizeof(opt);
-		else if (argv[i][sizeof(opt) - 1] == '\0' && i + 1 < argc)
-			prefix = argv[++i];
-	}
-	if (getuid() != 0)
-		base = getenv("XDG_RUNTIME_DIR") != NULL ? getenv("XDG_RUNTIME_DIR") : "/tmp";
-	snprintf(buf, len, "%s/dpdk/%s", base, prefix);
+	if (runtime_dir[0] != '\0' && mk_eal_remove_dir(runtime_dir) != 0)
+		fprintf(stderr, "mkalloc: cannot remove %s\n", runtime_dir);
 }
 
 int
@@ -162,14 +99,14 @@ daemon_eal_up(int argc, char **argv, char *mode, size_t mode_len)
 
 	if (eal_argv == NULL)
 		return -ENOMEM;
-	runtime_dir_of(argc, argv, runtime_dir, sizeof(runtime_dir));
+	mk_eal_runtime_dir(argc, argv, runtime_dir, sizeof(runtime_dir));
 	existed = access(runtime_dir, F_OK) == 0;
 	for (i = 0; i < argc; i++) {
 		eal_argv[n++] = argv[i];
 		if (i > 0 && chooses_memory(argv[i]))
 			add_no_huge = false;
 	}
-	add_no_huge = add_no_huge && !hugepages_available();
+	add_no_huge = add_no_huge && mk_eal_hugepages_free_mb(0) == 0;
 	if (add_no_huge) {
 		eal_argv[n++] = (char *)"--no-huge";
 		eal_argv[n++] = (char *)"-m";
