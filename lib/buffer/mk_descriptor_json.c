@@ -12,6 +12,7 @@
 #include <cJSON.h>
 
 #include "mk_descriptor_pvt.h"
+#include "mk_json_pvt.h"
 
 /* Integers a double holds exactly, every one of them: JavaScript's MAX_SAFE_INTEGER. */
 #define JSON_EXACT_MAX		((UINT64_C(1) << 53) - 1)
@@ -107,26 +108,6 @@ mk_desc_to_json(const struct mk_desc *d, char *buf, size_t cap, char *err, size_
 	memcpy(buf, text, len + 1);
 	cJSON_free(text);
 	return (int)len;
-}
-
-/*
- * Whether the text holds the escape \u0000. cJSON would turn it into a NUL that ends the
- * C string early, so "ab\u0000cd" would silently read as "ab". The text is valid JSON here,
- * so every backslash starts an escape: skipping the escaped character is all it takes.
- */
-static bool
-has_nul_escape(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i++) {
-		if (s[i] != '\\')
-			continue;
-		if (s[i + 1] == 'u' && len - i >= 6 && memcmp(s + i + 2, "0000", 4) == 0)
-			return true;
-		i++;
-	}
-	return false;
 }
 
 static bool
@@ -311,7 +292,7 @@ mk_desc_from_json(const char *text, size_t len, struct mk_desc *d, char *err, si
 	}
 	if (!cJSON_IsObject(root)) {
 		rc = mk_errf(err, errlen, -EPROTO, "JSON descriptor is not an object");
-	} else if (has_nul_escape(text, len)) {
+	} else if (mk_json_has_nul_escape(text, len)) {
 		rc = mk_errf(err, errlen, -EINVAL, "a JSON string holds \\u0000");
 	} else {
 		memset(&out, 0, sizeof(out));

@@ -33,8 +33,8 @@ mk_service_conf_defaults(struct mk_service_conf *conf)
 	conf->max_clients = MK_SERVICE_MAX_CLIENTS;
 }
 
-static bool
-is_worker(const struct mk_service_conf *conf, unsigned int lcore)
+bool
+mk_service_conf_is_worker(const struct mk_service_conf *conf, unsigned int lcore)
 {
 	unsigned int i;
 
@@ -96,7 +96,7 @@ check_segment(const struct mk_service_conf *conf, unsigned int i, char *err, siz
 	for (j = 0; j < s->nb_workers; j++) {
 		unsigned int k;
 
-		if (!is_worker(conf, s->workers[j]))
+		if (!mk_service_conf_is_worker(conf, s->workers[j]))
 			return mk_errf(err, errlen, -EINVAL, "segments[%u].workers: lcore %u is not"
 				" a worker of the service", i, s->workers[j]);
 		for (k = 0; k < j; k++)
@@ -148,7 +148,7 @@ mk_service_conf_check(const struct mk_service_conf *conf, char *err, size_t errl
 		if (l >= RTE_MAX_LCORE || !rte_lcore_is_enabled(l))
 			return mk_errf(err, errlen, -EINVAL, "control_lcore: lcore %u is not enabled"
 				" in the EAL", l);
-		if (l == rte_get_main_lcore() || is_worker(conf, l))
+		if (l == rte_get_main_lcore() || mk_service_conf_is_worker(conf, l))
 			return mk_errf(err, errlen, -EINVAL, "control_lcore: lcore %u is the main"
 				" lcore or a worker", l);
 		if (conf->control_period_us > 1000000)

@@ -151,6 +151,18 @@ struct mk_service;
 void mk_service_conf_defaults(struct mk_service_conf *conf);
 
 /**
+ * Whether an lcore is one of a configuration's workers.
+ *
+ * @param conf
+ *   The configuration.
+ * @param lcore
+ *   The lcore id.
+ * @return
+ *   True when @p lcore is in conf->worker_lcores.
+ */
+bool mk_service_conf_is_worker(const struct mk_service_conf *conf, unsigned int lcore);
+
+/**
  * Check a configuration against this process's EAL (lcores exist, are not the main lcore,
  * sizes fit, names are unique).
  *

@@ -21,6 +21,7 @@
 #include "mk_err.h"
 #include "mk_mem.h"
 #include "mk_service_json_pvt.h"
+#include "mk_json_pvt.h"
 
 /* Room for a key's path in a message: "segments[15]." and a key that cJSON read (the key of
  * an unknown one can be any length: it is cut short). */
@@ -544,22 +545,6 @@ text_position(const char *text, const char *pos, char *buf, size_t len)
 	snprintf(buf, len, "line %u, column %u", line, col);
 }
 
-/* See mk_descriptor_json.c: cJSON would end the C string at an escaped NUL. */
-static bool
-has_nul_escape(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i++) {
-		if (s[i] != '\\')
-			continue;
-		if (s[i + 1] == 'u' && len - i >= 6 && memcmp(s + i + 2, "0000", 4) == 0)
-			return true;
-		i++;
-	}
-	return false;
-}
-
 int
 mk_service_conf_from_json(const char *text, size_t len, const struct mk_service_json_opts *opts,
 	struct mk_service_conf *conf, char *err, size_t errlen)
@@ -591,7 +576,7 @@ mk_service_conf_from_json(const char *text, size_t len, const struct mk_service_
 		return mk_errf(err, errlen, -EINVAL, "config: text after the JSON object at %s",
 			where);
 	}
-	if (has_nul_escape(text, len)) {
+	if (mk_json_has_nul_escape(text, len)) {
 		cJSON_Delete(root);
 		return mk_errf(err, errlen, -EINVAL, "config: a string holds \\u0000");
 	}

@@ -41,17 +41,6 @@ lcores_share_cpus(void)
 	return false;
 }
 
-static bool
-is_worker(const struct mk_service_conf *conf, unsigned int lcore)
-{
-	unsigned int i;
-
-	for (i = 0; i < conf->nb_workers; i++)
-		if (conf->worker_lcores[i] == lcore)
-			return true;
-	return false;
-}
-
 /*
  * The control lcore: "auto" takes the first lcore that is neither the main one, a worker nor
  * one of the caller's spare ones, when there are two workers or more to route between.
@@ -67,7 +56,7 @@ resolve_control(struct mk_service_conf *conf, const struct mk_json_pending *p, u
 		if (!rte_lcore_is_enabled(l))
 			return mk_errf(err, errlen, -EINVAL, "control: lcore %u is not enabled in"
 				" the EAL (see -l/--lcores)", l);
-		if (l == rte_get_main_lcore() || is_worker(conf, l))
+		if (l == rte_get_main_lcore() || mk_service_conf_is_worker(conf, l))
 			return mk_errf(err, errlen, -EINVAL, "control: lcore %u is %s", l,
 				l == rte_get_main_lcore() ? "the main lcore" : "a worker");
 		conf->control = true;
@@ -75,7 +64,7 @@ resolve_control(struct mk_service_conf *conf, const struct mk_json_pending *p, u
 		RTE_LCORE_FOREACH_WORKER(l) {
 			if (i++ >= mk_json_other_lcores() - spare)
 				break;
-			if (!is_worker(conf, l)) {
+			if (!mk_service_conf_is_worker(conf, l)) {
 				conf->control = true;
 				conf->control_lcore = l;
 				break;
