@@ -29,6 +29,7 @@ if [ -z "$mode" ] || [ ! -x "$bin" ]; then
 	exit 2
 fi
 
+top=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -128,6 +129,9 @@ run_daemon() {
 			fail "$name: no statistics table"; show "$tmp/$name.out"
 		fi
 	fi
+	if declare -F "while_running_$name" >/dev/null; then
+		"while_running_$name" "$pid"
+	fi
 	[ "$sig" != none ] && kill "-$sig" "$pid" 2>/dev/null
 	wait_exit "$pid" 120
 	rc=$?
@@ -152,6 +156,52 @@ expect_usage() {
 		show "$tmp/v.err" 5
 	fi
 	[ -e "$rundir/$prefix" ] && fail "$name: runtime directory $rundir/$prefix left"
+}
+
+# While the default daemon serves: every telemetry command through the stock client, JSON
+# checked; 10^4 malformed parameters; the daemon still answers and serves; mkalloc-top --once.
+while_running_default() {
+	local pid=$1 out
+	out=$(printf '%s\n' /mkalloc/segments /mkalloc/segment,kv /mkalloc/shards,kv \
+		/mkalloc/shard,kv:0 /mkalloc/routing,kv /mkalloc/config /mkalloc/clients \
+		/mkalloc/segment,nope | dpdk-telemetry.py -f "$prefix" 2>&1)
+	if printf '%s\n' "$out" | python3 -c '
+import json, sys
+ans = [next(iter(json.loads(l).values())) for l in sys.stdin.read().splitlines()]
+assert len(ans) == 8, len(ans)
+assert ans[0] == ["kv"] and ans[1]["capacity"] > 0 and ans[1]["ops"]["allocs"] > 0
+assert ans[2]["count"] == 2 and ans[4]["control"] == 1 and ans[5]["state"] == "running"
+assert not any(isinstance(a, dict) and "error" in a for a in ans[:7]) and "error" in ans[7]
+'; then
+		pass "default: every /mkalloc/ command read through dpdk-telemetry.py"
+	else
+		fail "default: telemetry answers"; printf '%s\n' "$out" | head -n 12
+	fi
+	out=$(python3 -c '
+import random
+r = random.Random(7)
+cmds = ["/mkalloc/segment", "/mkalloc/shards", "/mkalloc/shard", "/mkalloc/routing",
+	"/mkalloc/segments", "/mkalloc/config", "/mkalloc/clients"]
+for i in range(10000):
+	p = "".join(chr(r.randrange(33, 127)) for _ in range(r.randrange(0, 40)))
+	print(r.choice(cmds) + "," + p)
+print("/mkalloc/segment,kv")' | dpdk-telemetry.py -f "$prefix" 2>&1 | python3 -c '
+import json, sys
+lines = sys.stdin.read().splitlines()
+ans = [json.loads(l) for l in lines]
+assert len(ans) == 10001, len(ans)
+print(next(iter(ans[-1].values()))["ops"]["allocs"])')
+	if [ -n "$out" ] && kill -0 "$pid" 2>/dev/null; then
+		pass "default: 10^4 malformed parameters answered, still serving ($out allocations)"
+	else
+		fail "default: malformed parameters"
+	fi
+	if "$top/usertools/mkalloc-top" --once -d 0.2 -f "$prefix" >"$tmp/top.out" 2>&1 &&
+	    grep -q '^kv ' "$tmp/top.out"; then
+		pass "default: mkalloc-top --once shows segment kv"
+	else
+		fail "default: mkalloc-top --once"; show "$tmp/top.out"
+	fi
 }
 
 test_daemon() {

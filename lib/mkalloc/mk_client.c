@@ -9,6 +9,7 @@
  * its cache lines between cores, per burst rather than per request.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,7 +92,8 @@ mk_client_open(const char *segment)
 	c->svc = svc;
 	c->seg = &svc->segments[seg];
 	c->slot = &svc->clients[i];
-	c->slot->segment = (unsigned int)seg;
+	/* readers (telemetry) see UINT_MAX until the slot names its segment */
+	__atomic_store_n(&c->slot->segment, (unsigned int)seg, __ATOMIC_RELEASE);
 	c->id = (uint16_t)i;
 	c->depth = svc->conf.client_depth;
 	c->burst = svc->conf.burst;
@@ -459,6 +461,7 @@ mk_client_close(struct mk_client *c)
 		if (drain(c, NULL, 0) == 0)
 			mk_service_idle(c->svc);
 	}
+	__atomic_store_n(&c->slot->segment, UINT_MAX, __ATOMIC_RELAXED);
 	atomic_store(&c->slot->used, false);
 	free(c->batch_len);
 	free(c->batch);

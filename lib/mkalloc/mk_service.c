@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "mk_config.h"
 #include "mk_err.h"
 #include "mk_service_pvt.h"
+#include "mk_telemetry.h"
 
 static struct mk_service *the_service;
 
@@ -355,6 +357,8 @@ mk_service_create(const struct mk_service_conf *conf, char *err, size_t errlen)
 		rte_errno = ENOMEM;
 		return NULL;
 	}
+	for (i = 0; i < MK_CLIENTS_MAX; i++)
+		svc->clients[i].segment = UINT_MAX;	/* no segment until a client opens */
 	for (i = 0; i < svc->nb_workers; i++) {
 		svc->workers[i].svc = svc;
 		svc->workers[i].index = i;
@@ -371,7 +375,10 @@ mk_service_create(const struct mk_service_conf *conf, char *err, size_t errlen)
 		return NULL;
 	}
 	atomic_store(&svc->state, MK_SVC_CREATED);
+	mk_telemetry_register();	/* a failure is logged; the service works without it */
+	mk_telemetry_service_lock();
 	the_service = svc;
+	mk_telemetry_service_unlock();
 	return svc;
 }
 
@@ -444,10 +451,11 @@ mk_service_outstanding(const struct mk_service *svc)
 	uint64_t submitted = 0, answered = 0;
 	unsigned int i;
 
-	for (i = 0; i < MK_CLIENTS_MAX; i++)
-		submitted += atomic_load(&svc->clients[i].submitted);
+	/* answers first: each was submitted before it was answered, so this never wraps */
 	for (i = 0; i < svc->nb_workers; i++)
 		answered += atomic_load(&svc->workers[i].completions);
+	for (i = 0; i < MK_CLIENTS_MAX; i++)
+		submitted += atomic_load(&svc->clients[i].submitted);
 	return submitted - answered;
 }
 
@@ -497,8 +505,10 @@ mk_service_destroy(struct mk_service *svc)
 		return;
 	if (atomic_load(&svc->state) != MK_SVC_STOPPED)
 		mk_service_stop(svc, NULL);
+	mk_telemetry_service_lock();	/* no telemetry callback is inside it after this */
 	if (the_service == svc)
 		the_service = NULL;
+	mk_telemetry_service_unlock();
 	teardown(svc);
 }
 
