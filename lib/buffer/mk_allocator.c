@@ -229,6 +229,16 @@ mk_buffer_free(struct mk_buffer *b)
 	a = mk_registry_lookup(b->alloc_id, b->alloc_gen, &rc);
 	if (a == NULL)
 		return rc;
+	return mk_allocator_free(a, b);
+}
+
+int
+mk_allocator_free(struct mk_allocator *a, struct mk_buffer *b)
+{
+	int rc;
+
+	if (a == NULL || b == NULL)
+		return -EINVAL;
 	/* the kinds check offset and handle; the pointer derived from them is checked here */
 	if (b->offset >= a->capacity || (uintptr_t)b->data != a->base + b->offset)
 		rc = -EINVAL;
@@ -298,12 +308,6 @@ uint32_t
 mk_allocator_id(const struct mk_allocator *a)
 {
 	return a->id;
-}
-
-uint64_t
-mk_allocator_gen(const struct mk_allocator *a)
-{
-	return a->gen;
 }
 
 uint64_t

@@ -212,6 +212,21 @@ int mk_buffer_free(struct mk_buffer *b);
 bool mk_buffer_valid(const struct mk_buffer *b);
 
 /**
+ * Give a buffer back to an allocator its owner holds: mk_buffer_free() without the registry
+ * look-up, for an owner that keeps buffers as (offset, size, handle) and rebuilds the record
+ * (the service's workers). Every other check is the same.
+ *
+ * @param a
+ *   The allocator.
+ * @param b
+ *   The buffer: data, offset, size, footprint and handle must be those it was given;
+ *   alloc_id and alloc_gen are not looked at. Cleared on success.
+ * @return
+ *   0; -EINVAL when it is not a live buffer of @p a; nothing changes then.
+ */
+int mk_allocator_free(struct mk_allocator *a, struct mk_buffer *b);
+
+/**
  * @param a
  *   The allocator.
  * @return
@@ -269,16 +284,6 @@ uint32_t mk_allocator_rkey(const struct mk_allocator *a);
  */
 uint32_t mk_allocator_id(const struct mk_allocator *a);
 
-/**
- * The generation of the allocator's registry slot: with mk_allocator_id(), what its buffers
- * carry, so that a buffer record can be rebuilt from (offset, size, handle) alone.
- *
- * @param a
- *   The allocator.
- * @return
- *   Its registry generation.
- */
-uint64_t mk_allocator_gen(const struct mk_allocator *a);
 
 /**
  * The largest free region, exact on both kinds: on offset the largest free range, on slab the

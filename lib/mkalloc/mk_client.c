@@ -236,26 +236,33 @@ to_completion(const struct mk_client *c, const struct mk_cpl *cpl, struct mk_com
 	out->buf.alloc_gen = cpl->alloc_gen;
 }
 
-/* Dequeue completions; asynchronous ones go to the stash, synchronous ones to @p sync. */
+/*
+ * Dequeue completions: synchronous ones to @p sync (the blocking call waiting for them),
+ * asynchronous ones to @p out while it has room (a poll), the rest to the stash. Returns
+ * the number written to @p sync, or with @p sync NULL the number written to @p out.
+ */
 static unsigned int
-drain(struct mk_client *c, struct mk_completion *sync, unsigned int max)
+drain(struct mk_client *c, struct mk_completion *sync, unsigned int sync_max,
+	struct mk_completion *out, unsigned int out_max)
 {
 	struct mk_cpl cpl[32];
-	unsigned int i, n, got = 0;
+	unsigned int i, n, got = 0, put = 0;
 
 	n = rte_ring_dequeue_burst_elem(c->slot->ring, cpl, sizeof(cpl[0]), RTE_DIM(cpl), NULL);
 	c->inflight -= n;
 	for (i = 0; i < n; i++) {
 		if (cpl[i].flags & MK_REQ_F_SYNC) {
-			if (got < max)
+			if (got < sync_max)
 				to_completion(c, &cpl[i], &sync[got++]);
-			continue;
+		} else if (put < out_max) {
+			to_completion(c, &cpl[i], &out[put++]);
+		} else {
+			to_completion(c, &cpl[i],
+				&c->stash[(c->stash_head + c->stash_len) % c->depth]);
+			c->stash_len++;
 		}
-		to_completion(c, &cpl[i],
-			&c->stash[(c->stash_head + c->stash_len) % c->depth]);
-		c->stash_len++;
 	}
-	return got;
+	return sync != NULL ? got : put;
 }
 
 /*
@@ -284,7 +291,7 @@ run_sync(struct mk_client *c, struct mk_req *reqs, struct mk_completion *done, u
 			sent++;
 		}
 		flush(c);
-		k = drain(c, got, RTE_DIM(got));
+		k = drain(c, got, RTE_DIM(got), NULL, 0);
 		for (i = 0; i < k; i++)
 			done[got[i].tag] = got[i];
 		answered += k;
@@ -433,13 +440,14 @@ mk_client_poll(struct mk_client *c, struct mk_completion *out, unsigned int max)
 	if (c == NULL)
 		return 0;
 	flush(c);
-	if (c->stash_len == 0)
-		drain(c, NULL, 0);
+	/* answers kept by blocking calls first, in the order they came */
 	while (n < max && c->stash_len > 0) {
 		out[n++] = c->stash[c->stash_head];
 		c->stash_head = (c->stash_head + 1) % c->depth;
 		c->stash_len--;
 	}
+	if (n < max)
+		n += drain(c, NULL, 0, out + n, max - n);
 	return n;
 }
 
@@ -458,7 +466,7 @@ mk_client_close(struct mk_client *c)
 	flush(c);
 	while (c->inflight > 0) {
 		c->stash_len = 0;
-		if (drain(c, NULL, 0) == 0)
+		if (drain(c, NULL, 0, NULL, 0) == 0 && c->inflight > 0)
 			mk_service_idle(c->svc);
 	}
 	__atomic_store_n(&c->slot->segment, UINT_MAX, __ATOMIC_RELAXED);

@@ -29,12 +29,10 @@ forward(struct mk_worker *w, const struct mk_shard *to, struct mk_req *rq)
 static void
 complete(struct mk_cpl *c, const struct mk_req *rq, int status)
 {
-	memset(c, 0, sizeof(*c));
-	c->status = status;
-	c->op = rq->op;
-	c->flags = rq->flags;
-	c->shard = rq->shard;
-	c->tag = rq->tag;
+	*c = (struct mk_cpl){
+		.status = status, .op = rq->op, .flags = rq->flags, .shard = rq->shard,
+		.tag = rq->tag,
+	};
 }
 
 /*
@@ -111,9 +109,7 @@ serve_free(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, struc
 	buf.size = rq->size;
 	buf.footprint = rq->footprint;
 	buf.handle = rq->handle;
-	buf.alloc_id = mk_allocator_id(sh->alloc);
-	buf.alloc_gen = mk_allocator_gen(sh->alloc);
-	rc = mk_buffer_free(&buf);
+	rc = mk_allocator_free(sh->alloc, &buf);
 	sh->dirty = true;
 	complete(c, rq, rc);
 	if (rc != 0) {
