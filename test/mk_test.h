@@ -28,6 +28,7 @@ int test_eal_register(void);
 int test_service_register(void);
 int test_telemetry_register(void);
 int test_service_json_register(void);
+int test_rdma_register(void);
 #endif
 
 /** True when run with --long (or MK_TEST_LONG=1): model checks run 100x more steps. */

@@ -22,6 +22,7 @@ static const struct {
 	{ "service", test_service_register },
 	{ "telemetry", test_telemetry_register },
 	{ "service_json", test_service_json_register },
+	{ "rdma", test_rdma_register },
 #endif
 };
 

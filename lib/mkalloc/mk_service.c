@@ -20,11 +20,18 @@
 #include <rte_pause.h>
 
 #include "mk_config.h"
+#include "mk_descriptor.h"
 #include "mk_err.h"
 #include "mk_service_pvt.h"
 #include "mk_telemetry.h"
 
 static struct mk_service *the_service;
+
+/* the conf's strings fit what the transport and the descriptors take */
+_Static_assert(sizeof(((struct mk_segment_conf *)0)->rdma_device) == MK_TRANSPORT_NAME_SIZE,
+	"rdma_device is a transport name");
+_Static_assert(sizeof(((struct mk_segment_conf *)0)->endpoint) <= MK_TRANSPORT_ENDPOINT_SIZE,
+	"endpoint fits a registration");
 
 void
 mk_service_conf_defaults(struct mk_service_conf *conf)
@@ -65,6 +72,22 @@ segment_kind(const struct mk_segment_conf *s)
 	};
 
 	return mk_allocator_choose(&ac);
+}
+
+/* rdma_device, rdma_port and endpoint: nothing is opened here, only their form checked. */
+static int
+check_transport(const struct mk_segment_conf *s, unsigned int i, char *err, size_t errlen)
+{
+	char why[160];
+
+	if (mk_transport_check(s->rdma_device, s->rdma_port, why, sizeof(why)) != 0)
+		return mk_errf(err, errlen, -EINVAL, "segments[%u].%s: %s", i,
+			s->rdma_port > UINT8_MAX ? "rdma_port" : "rdma_device", why);
+	if (strnlen(s->endpoint, sizeof(s->endpoint)) == sizeof(s->endpoint))
+		return mk_errf(err, errlen, -EINVAL, "segments[%u].endpoint: not terminated", i);
+	if (mk_desc_check_endpoint(s->endpoint, why, sizeof(why)) != 0)
+		return mk_errf(err, errlen, -EINVAL, "segments[%u].endpoint: %s", i, why);
+	return 0;
 }
 
 static int
@@ -115,7 +138,7 @@ check_segment(const struct mk_service_conf *conf, unsigned int i, char *err, siz
 	if (s->size > MK_OFFSET_SIZE_MAX)
 		return mk_errf(err, errlen, -EINVAL, "segments[%u].size %" PRIu64 " above 2^63", i,
 			s->size);
-	return 0;
+	return check_transport(s, i, err, errlen);
 }
 
 int
@@ -202,6 +225,29 @@ worker_index(const struct mk_service *svc, unsigned int lcore)
 	return i;
 }
 
+/* Register the segment's memory for peers as its conf asks; held until segment_destroy(). */
+static int
+segment_register(struct mk_segment *seg, char *err, size_t errlen)
+{
+	const struct mk_segment_conf *s = &seg->conf;
+	struct mk_transport_reg *t = &seg->transport;
+	char why[256];
+	int rc;
+
+	rc = mk_transport_register(s->rdma_device, s->rdma_port, s->endpoint, seg->mem.addr,
+		s->size, t, why, sizeof(why));
+	if (rc != 0)
+		return mk_errf(err, errlen, rc, "segment '%s': %s", s->name, why);
+	if (t->state == MK_TRANSPORT_UNAVAILABLE)
+		RTE_LOG(NOTICE, USER1, "mkalloc: segment '%s': RDMA unavailable: %s; the local"
+			" transport serves it\n", s->name, t->reason);
+	else if (t->state == MK_TRANSPORT_REGISTERED)
+		RTE_LOG(INFO, USER1, "mkalloc: segment '%s': RDMA registered on %u device(s),"
+			" rkey 0x%x, endpoint %s\n", s->name, t->nb_devices, t->rkey,
+			t->endpoint[0] != '\0' ? t->endpoint : "(none)");
+	return 0;
+}
+
 static int
 segment_create(struct mk_service *svc, unsigned int i, char *err, size_t errlen)
 {
@@ -229,6 +275,9 @@ segment_create(struct mk_service *svc, unsigned int i, char *err, size_t errlen)
 	rc = mk_mem_reserve(s->mem_driver, s->name, s->size, s->socket, &seg->mem, err, errlen);
 	if (rc != 0)
 		return rc;
+	rc = segment_register(seg, err, errlen);
+	if (rc != 0)
+		return rc;
 	seg->nb_shards = s->nb_workers;
 	seg->shards = rte_zmalloc("mk_shards", sizeof(*seg->shards) * seg->nb_shards,
 		RTE_CACHE_LINE_SIZE);
@@ -244,6 +293,8 @@ segment_create(struct mk_service *svc, unsigned int i, char *err, size_t errlen)
 				share : s->size - share * k,
 			.kind = kind, .offset = { .max_nodes = s->max_nodes },
 			.slab = { .slab_size = s->slab_size },
+			/* every shard's descriptors name the segment's registration */
+			.endpoint = seg->transport.endpoint, .rkey = seg->transport.rkey,
 		};
 
 		sh->seg = seg;
@@ -276,6 +327,10 @@ segment_destroy(struct mk_segment *seg)
 		mk_allocator_destroy(seg->shards[k].alloc);
 	rte_free(seg->shards);
 	seg->shards = NULL;
+	/* no peer may reach the memory once it goes back to its driver */
+	if (mk_transport_deregister(&seg->transport) != 0)
+		RTE_LOG(WARNING, USER1, "mkalloc: segment '%s': an RDMA deregistration failed\n",
+			seg->conf.name);
 	mk_mem_release(&seg->mem);
 }
 
@@ -546,6 +601,16 @@ mk_service_segment_info(const struct mk_service *svc, unsigned int segment,
 	if (base != NULL)
 		*base = svc->segments[segment].mem.addr;
 	return (int)svc->segments[segment].nb_shards;
+}
+
+int
+mk_service_segment_transport(const struct mk_service *svc, unsigned int segment,
+	struct mk_transport_reg *out)
+{
+	if (segment >= svc->nb_segments || out == NULL)
+		return -EINVAL;
+	*out = svc->segments[segment].transport;
+	return 0;
 }
 
 int

@@ -11,6 +11,7 @@
  *   lib/offset, lib/slab     range allocators: offsets only, metadata out of band, one owner
  *   lib/buffer               one allocator interface, buffers, descriptors, metrics
  *   drivers/mem              where a segment's bytes come from (memzone, anon)
+ *   drivers/transport        how peers reach them (RDMA memory regions, or local only)
  *   lib/mkalloc              this: segments, shards, workers, rings, clients
  *   app/                     the mkalloc daemon, mkalloc-bench, the example client
  *
@@ -80,6 +81,14 @@ struct mk_segment_conf {
 	uint64_t need_align;
 	uint32_t slab_size;
 	uint32_t max_nodes;
+	/**
+	 * RDMA registration (drivers/transport): "" or "none" (local transport only), "auto"
+	 * (every device of the host, none found is no error), or a device name ("mlx5_0").
+	 */
+	char rdma_device[64];
+	unsigned int rdma_port;			/**< the devices' port, 1..255; 0 = 1 */
+	/** "host:port" of the transfer endpoint for descriptors; "" = the first device's GID */
+	char endpoint[MK_ENDPOINT_MAX + 1];
 };
 
 /** The service. */
@@ -141,6 +150,7 @@ struct mk_shard_stats {
 };
 
 struct mk_service;
+struct mk_transport_reg;
 
 /**
  * Fill @p conf with the defaults: no segment, no worker, burst 32, depth 256, 16 clients.
@@ -272,6 +282,21 @@ int mk_service_segment_find(const struct mk_service *svc, const char *name);
  */
 int mk_service_segment_info(const struct mk_service *svc, unsigned int segment,
 	struct mk_segment_conf *conf, void **base);
+
+/**
+ * A segment's transport: its RDMA registration (devices, keys) or why it has none.
+ *
+ * @param svc
+ *   The service.
+ * @param segment
+ *   Index.
+ * @param out
+ *   Filled in with a copy (struct mk_transport_reg of mk_transport.h).
+ * @return
+ *   0, or -EINVAL for a bad index or a NULL @p out.
+ */
+int mk_service_segment_transport(const struct mk_service *svc, unsigned int segment,
+	struct mk_transport_reg *out);
 
 /**
  * The shards' latest published statistics; lock-free, callable from any thread.

@@ -18,8 +18,10 @@
 #include <rte_lcore.h>
 
 #include "mk_config.h"
+#include "mk_descriptor.h"
 #include "mk_err.h"
 #include "mk_mem.h"
+#include "mk_transport.h"
 #include "mk_service_json_pvt.h"
 #include "mk_json_pvt.h"
 
@@ -33,7 +35,8 @@ static const char *const top_keys[] = {
 };
 static const char *const segment_keys[] = {
 	"name", "size", "kind", "mem_driver", "socket", "workers", "max_alloc_size",
-	"need_exact_free", "need_align", "slab_size", "max_nodes", "comment",
+	"need_exact_free", "need_align", "slab_size", "max_nodes", "rdma_device", "rdma_port",
+	"endpoint", "comment",
 };
 
 static const char *
@@ -77,7 +80,7 @@ check_keys(const cJSON *obj, const char *where, const char *const *keys, size_t 
 	char *err, size_t errlen)
 {
 	const cJSON *k, *prev;
-	char known[160];
+	char known[200];
 	size_t i;
 
 	for (k = obj->child; k != NULL; k = k->next) {
@@ -230,6 +233,23 @@ get_choice(const cJSON *v, const char *path, const char *const *names, unsigned 
 	}
 	return mk_errf(err, errlen, -EINVAL, "%s: \"%s\" is not one of %s", path, v->valuestring,
 		join(names, n, list, sizeof(list)));
+}
+
+/* "host:port" of the transfer endpoint, or "" for none. */
+static int
+get_endpoint(const cJSON *v, const char *path, char *buf, size_t size, char *err, size_t errlen)
+{
+	char why[160];
+	size_t len;
+
+	if (!cJSON_IsString(v))
+		return wrong_type(err, errlen, path, "a string (\"host:port\" or \"\")", v);
+	len = strlen(v->valuestring);
+	if (len >= size || mk_desc_check_endpoint(v->valuestring, why, sizeof(why)) != 0)
+		return mk_errf(err, errlen, -EINVAL, "%s: %s", path, len >= size ?
+			"longer than 255 bytes" : why);
+	memcpy(buf, v->valuestring, len + 1);
+	return 0;
 }
 
 /* A comment: a string, or a list of strings (one per line, for long ones). */
@@ -390,7 +410,7 @@ parse_segment(const cJSON *obj, unsigned int i, struct mk_segment_conf *s, bool 
 	static const enum mk_alloc_kind kind_of[] = {
 		MK_ALLOC_KIND_AUTO, MK_ALLOC_KIND_OFFSET, MK_ALLOC_KIND_SLAB,
 	};
-	char where[16], path[PATH_MAX_LEN];
+	char where[16], path[PATH_MAX_LEN], why[160];
 	const cJSON *v;
 	unsigned int choice;
 	uint64_t size;
@@ -406,6 +426,7 @@ parse_segment(const cJSON *obj, unsigned int i, struct mk_segment_conf *s, bool 
 	memset(s, 0, sizeof(*s));
 	s->socket = -1;
 	snprintf(s->mem_driver, sizeof(s->mem_driver), "memzone");
+	s->rdma_port = MK_TRANSPORT_PORT_DEFAULT;
 	if (cJSON_GetObjectItemCaseSensitive(obj, "name") == NULL)
 		return mk_errf(err, errlen, -EINVAL, "%s.name: missing", where);
 	if (cJSON_GetObjectItemCaseSensitive(obj, "size") == NULL)
@@ -449,6 +470,18 @@ parse_segment(const cJSON *obj, unsigned int i, struct mk_segment_conf *s, bool 
 		} else if (strcmp(key, "max_nodes") == 0) {
 			rc = get_uint(v, path, 0, MK_OFFSET_NODES_LIMIT, &s->max_nodes, err,
 				errlen);
+		} else if (strcmp(key, "rdma_device") == 0) {
+			rc = get_string(v, path, s->rdma_device, sizeof(s->rdma_device), err,
+				errlen);
+			if (rc == 0 && mk_transport_check(s->rdma_device, 0, why, sizeof(why)) != 0)
+				rc = mk_errf(err, errlen, -EINVAL, "%s: %s", path, why);
+			/* one spelling of "none", the writer's "", down to the bytes */
+			if (rc == 0 && strcmp(s->rdma_device, "none") == 0)
+				memset(s->rdma_device, 0, sizeof(s->rdma_device));
+		} else if (strcmp(key, "rdma_port") == 0) {
+			rc = get_uint(v, path, 1, UINT8_MAX, &s->rdma_port, err, errlen);
+		} else if (strcmp(key, "endpoint") == 0) {
+			rc = get_endpoint(v, path, s->endpoint, sizeof(s->endpoint), err, errlen);
 		} else {
 			rc = check_comment(v, path, err, errlen);
 		}

@@ -34,6 +34,9 @@
  *         "need_align":      size,       (choice guide: a power of two; 0 = none)
  *         "slab_size":       size,       (slab kind: a power of two, 4K..1G; 0 = 4M)
  *         "max_nodes":       N,          (offset kind: node pool limit; 0 = the default)
+ *         "rdma_device":     "none" | "auto" | a device name ("mlx5_0"),  (default "none")
+ *         "rdma_port":       1..255,     (the devices' port; default 1)
+ *         "endpoint":        "host:port" | "",  (for descriptors; "" = the device's GID)
  *         "comment":         "any text" | ["line", ...]
  *       } ]
  *     }

@@ -13,6 +13,7 @@
 
 #include "mk_err.h"
 #include "mk_service_json.h"
+#include "mk_transport.h"
 
 /* The exact size as the friendliest JSON: "512M" when it is whole units, else a number. */
 static cJSON *
@@ -78,6 +79,11 @@ segment_item(const struct mk_segment_conf *s)
 	ok = ok && add(o, "need_align", size_item(s->need_align));
 	ok = ok && add(o, "slab_size", size_item(s->slab_size));
 	ok = ok && add(o, "max_nodes", cJSON_CreateNumber(s->max_nodes));
+	ok = ok && add(o, "rdma_device", cJSON_CreateString(s->rdma_device[0] != '\0' ?
+		s->rdma_device : "none"));
+	ok = ok && add(o, "rdma_port", cJSON_CreateNumber(s->rdma_port != 0 ? s->rdma_port :
+		MK_TRANSPORT_PORT_DEFAULT));
+	ok = ok && add(o, "endpoint", cJSON_CreateString(s->endpoint));
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;

@@ -17,6 +17,7 @@
 #include "mk_allocator.h"
 #include "mk_mem.h"
 #include "mk_service.h"
+#include "mk_transport.h"
 
 /* What travels in a request ring: 48 bytes, so a burst of 32 is 24 cache lines. */
 enum mk_req_op {
@@ -92,6 +93,7 @@ struct mk_segment {
 	unsigned int index;
 	uint64_t max_alloc;		/* largest request the kind can ever serve here */
 	struct mk_mem_region mem;
+	struct mk_transport_reg transport; /* held from reserve to release */
 	unsigned int nb_shards;
 	struct mk_shard *shards;	/* sorted by base */
 	struct mk_route_pub route;

@@ -30,9 +30,10 @@
 /* What an error echoes of a bad parameter, at most. */
 #define ECHO_MAX		32
 /*
- * Bytes of JSON that /mkalloc/config may spend on the shard layouts: with the rest (at most
- * ~8 KiB for 16 segments of 64 workers) it stays within telemetry's 16 KiB answer, which
- * would otherwise drop entries without a word.
+ * Bytes of JSON that /mkalloc/config may spend on the shard layouts and the transport keys:
+ * with the rest (at most ~8 KiB for 16 segments of 64 workers) it stays within telemetry's
+ * 16 KiB answer, which would otherwise drop entries without a word. The transport keys alone
+ * (at most ~7 KiB: 16 endpoints of 255 bytes) are always there; the layouts go first.
  */
 #define CONFIG_LAYOUT_BUDGET	(6 * 1024)
 
@@ -136,6 +137,44 @@ add_alloc_metrics(struct rte_tel_data *d, const struct mk_allocator_stats *st,
 	/* bucket k: sizes in [2^k, 2^(k+1)); all 64, so that an index is a size class */
 	add_column(d, "size_hist", st->size_hist, sizeof(st->size_hist[0]),
 		sizeof(st->size_hist[0]), MK_ALLOC_HIST_BUCKETS);
+}
+
+/*
+ * A segment's transport: the driver peers use, the registration's state and why, what its
+ * descriptors carry, and every device registered (one array a figure, index = device).
+ */
+static void
+add_transport(struct rte_tel_data *d, const struct mk_transport_reg *t)
+{
+	struct rte_tel_data *o = new_dict(), *names, *gids, *ports;
+	unsigned int k;
+
+	if (o == NULL)
+		return;
+	rte_tel_data_add_dict_string(o, "driver", mk_transport_driver_name(t));
+	rte_tel_data_add_dict_string(o, "state", mk_transport_state_name(t->state));
+	rte_tel_data_add_dict_string(o, "reason", t->reason);
+	rte_tel_data_add_dict_string(o, "endpoint", t->endpoint);
+	rte_tel_data_add_dict_u64(o, "rkey", t->rkey);
+	names = rte_tel_data_alloc();
+	gids = rte_tel_data_alloc();
+	ports = rte_tel_data_alloc();
+	if (names != NULL && gids != NULL && ports != NULL) {
+		rte_tel_data_start_array(names, RTE_TEL_STRING_VAL);
+		rte_tel_data_start_array(gids, RTE_TEL_STRING_VAL);
+		rte_tel_data_start_array(ports, RTE_TEL_U64_VAL);
+		for (k = 0; k < t->nb_devices && k < MK_TRANSPORT_DEVICES_MAX; k++) {
+			rte_tel_data_add_array_string(names, t->dev[k].name);
+			rte_tel_data_add_array_string(gids, t->dev[k].gid);
+			rte_tel_data_add_array_u64(ports, t->dev[k].port);
+		}
+	}
+	add_container(o, "devices", names);
+	add_container(o, "gids", gids);
+	add_container(o, "ports", ports);
+	ADD_COLUMN(o, "rkeys", t->dev, rkey, t->nb_devices);
+	ADD_COLUMN(o, "lkeys", t->dev, lkey, t->nb_devices);
+	add_container(d, "transport", o);
 }
 
 /* --- parameters -------------------------------------------------------------------------- */
@@ -355,6 +394,7 @@ cmd_segment(const struct mk_service *svc, const char *params, struct rte_tel_dat
 	rte_tel_data_add_dict_u64(d, "largest_free", t.sum.largest_free);
 	rte_tel_data_add_dict_u64(d, "live_buffers", t.sum.live_buffers);
 	rte_tel_data_add_dict_u64(d, "view_version", v.version);
+	add_transport(d, &svc->segments[seg].transport);
 	ops = new_dict();
 	if (ops != NULL) {
 		rte_tel_data_add_dict_u64(ops, "allocs", t.sum.allocs);
@@ -488,6 +528,13 @@ digits(uint64_t v)
 	return n;
 }
 
+/* JSON bytes of a segment's transport keys in /mkalloc/config: its strings and ~100 more. */
+static size_t
+transport_bytes(const struct mk_segment *seg)
+{
+	return 100 + strlen(seg->conf.rdma_device) + strlen(seg->transport.endpoint);
+}
+
 /* JSON bytes of a segment's shard_base and shard_size arrays. */
 static size_t
 layout_bytes(const struct mk_segment *seg)
@@ -515,6 +562,14 @@ segment_conf(const struct mk_segment *seg, bool layout)
 	rte_tel_data_add_dict_string(s, "kind", mk_alloc_kind_name(c->kind));
 	rte_tel_data_add_dict_string(s, "mem_driver", c->mem_driver);
 	rte_tel_data_add_dict_int(s, "socket", c->socket);
+	rte_tel_data_add_dict_string(s, "rdma_device", c->rdma_device[0] != '\0' ?
+		c->rdma_device : "none");
+	rte_tel_data_add_dict_u64(s, "rdma_port", c->rdma_port != 0 ? c->rdma_port :
+		MK_TRANSPORT_PORT_DEFAULT);
+	rte_tel_data_add_dict_string(s, "endpoint", seg->transport.endpoint);
+	rte_tel_data_add_dict_string(s, "transport", mk_transport_driver_name(&seg->transport));
+	rte_tel_data_add_dict_string(s, "rdma_state", mk_transport_state_name(
+		seg->transport.state));
 	w = rte_tel_data_alloc();
 	if (w != NULL) {
 		rte_tel_data_start_array(w, RTE_TEL_U64_VAL);
@@ -539,8 +594,9 @@ cmd_config(const struct mk_service *svc, const char *params, struct rte_tel_data
 
 	if (!no_param(params))
 		return tel_error(d, "/mkalloc/config takes no parameter");
+	/* the transport keys share the layouts' budget: worst case, 16 endpoints of 255 bytes */
 	for (i = 0; i < svc->nb_segments; i++)
-		layout += layout_bytes(&svc->segments[i]);
+		layout += layout_bytes(&svc->segments[i]) + transport_bytes(&svc->segments[i]);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "state", state_name(atomic_load(&svc->state)));
 	w = rte_tel_data_alloc();
