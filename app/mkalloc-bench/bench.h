@@ -265,6 +265,16 @@ void bench_row_meta(struct bench_row *r, const struct bench_target *t,
 #define BENCH_META_LEGEND	"meta_pct: metadata (kept outside the segment) as %% of the" \
 	" segment; chunk_ratio: bytes taken over bytes asked for"
 
+/**
+ * With --json, one more line for a sampled figure over a run (utilisation over the calls of
+ * (c)): {"workload", "allocator", "series": @p what, "every": k, "points": [...]}, at most
+ * @p points values, each the sample at index i * k, as a fraction of @p pool. Nothing in
+ * table mode. The samples must be in time order (call it before sorting them).
+ */
+void bench_series_emit(const struct bench_ctx *ctx, const struct bench_workload *w,
+		const struct bench_target *t, const char *what, const uint64_t *samples, size_t n,
+		uint64_t pool, unsigned int points);
+
 /** Start a table section: a title line (table only; JSON lines carry their own names). */
 void bench_section(const struct bench_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

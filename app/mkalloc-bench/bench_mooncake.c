@@ -14,6 +14,9 @@
 
 #include "bench.h"
 
+/* Points of the utilisation series printed with --json (for mkalloc-plot). */
+#define MC_SERIES_POINTS	400
+
 #define MC_SEED			42
 /* Calls between two looks at the progress line. */
 #define MC_PROGRESS_MASK	((UINT64_C(1) << 18) - 1)
@@ -59,6 +62,7 @@ struct mc_run {
 	uint64_t requested;		/* sum of the requested sizes of live objects */
 	uint64_t gave_up;		/* allocate() calls that failed with nothing live */
 	struct bench_samples samples;	/* requested bytes at each sample */
+	bool series;			/* print the samples over time too (--json) */
 };
 
 static int
@@ -193,6 +197,10 @@ mc_row_figures(struct mc_run *m, struct bench_row *row, uint64_t ns, uint64_t ca
 	double v[6];
 	unsigned int i;
 
+	/* the samples in time order, before they are sorted for the statistics */
+	if (m->series)
+		bench_series_emit(m->ctx, m->w, m->t, "utilisation", m->samples.v, m->samples.n,
+			m->pool, MC_SERIES_POINTS);
 	if (bench_util_stats(m->samples.v, m->samples.n, m->pool, &us) != 0) {
 		bench_fail(m->ctx, m->w, m->t, "no memory to sort %zu samples", m->samples.n);
 		return -ENOMEM;
@@ -350,6 +358,7 @@ mc_random_case(struct bench_ctx *ctx, const struct bench_workload *w,
 
 	if (mc_open(&m, ctx, w, t, MC_RANDOM_POOL, MC_RANDOM_MIN, ctx->calls) != 0)
 		return -ENOMEM;
+	m.series = true;
 	for (drawn = 0; drawn < MC_RANDOM_POOL && rc == 0; drawn += size) {
 		size = bench_range(&sizes, MC_RANDOM_MIN, MC_RANDOM_MAX);
 		rc = mc_allocate(&m, size, 0, false);
@@ -428,6 +437,7 @@ mc_dsa_case(struct bench_ctx *ctx, const struct bench_workload *w,
 
 	if (mc_open(&m, ctx, w, t, MC_DSA_POOL, MC_DSA_INDEXER, 0) != 0)
 		return -ENOMEM;
+	m.series = true;
 	for (round = 0; round < MC_DSA_WARMUP_ROUNDS && rc == 0; round++)
 		rc = mc_dsa_round(&m, &counts, false, &calls);
 	if (rc == 0)

@@ -164,6 +164,30 @@ emit_json(const struct bench_row *r)
 	printf("}\n");
 }
 
+void
+bench_series_emit(const struct bench_ctx *ctx, const struct bench_workload *w,
+		const struct bench_target *t, const char *what, const uint64_t *samples, size_t n,
+		uint64_t pool, unsigned int points)
+{
+	size_t every, i;
+
+	if (!ctx->json || n == 0 || points == 0 || pool == 0)
+		return;
+	bench_progress_done(ctx);
+	every = (n + points - 1) / points;
+	printf("{\"workload\": ");
+	json_string(w->name);
+	printf(", \"allocator\": ");
+	json_string(t->name);
+	printf(", \"series\": ");
+	json_string(what);
+	printf(", \"every\": %zu, \"points\": [", every);
+	for (i = 0; i < n; i += every)
+		printf("%s%.5f", i ? ", " : "", (double)samples[i] / (double)pool);
+	printf("]}\n");
+	fflush(stdout);
+}
+
 /* --- table ------------------------------------------------------------------------------- */
 
 static bool
