@@ -438,11 +438,95 @@ test_misuse(void)
 	mk_offset_destroy(other);
 }
 
+/* A range that starts at base hands out offsets of the range, aligned as offsets. */
+static void
+test_range_base(void)
+{
+	struct mk_offset_conf conf = { .size = 1000, .base = (UINT64_C(1) << 40) + 3 };
+	struct mk_offset *oa = mk_offset_create(&conf);
+	struct mk_offset_alloc a, b;
+	struct mk_offset_stats st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 100, 0, &a), 0);
+	CU_ASSERT_EQUAL(a.offset, conf.base);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 10, 64, &b), 0);
+	CU_ASSERT_EQUAL(b.offset % 64, 0);
+	CU_ASSERT(b.offset >= conf.base + 100 && b.offset + 10 <= conf.base + 1000);
+	mk_offset_stats(oa, &st);
+	CU_ASSERT_EQUAL(st.base, conf.base);
+	CU_ASSERT_EQUAL(st.capacity, 1000);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &a), 0);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &b), 0);
+	assert_report(oa, 1000, 1000, 1);
+	mk_offset_destroy(oa);
+	conf.base = MK_OFFSET_SIZE_MAX - 999;	/* base + size past 2^63 */
+	CU_ASSERT_PTR_NULL(mk_offset_create(&conf));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+}
+
+/* Ends of the range given up and taken in: what capacity moves between neighbouring shards. */
+static void
+test_cede_adopt(void)
+{
+	struct mk_offset_conf conf = { .size = 1000, .base = 5000, .init_nodes = 2,
+		.max_nodes = 3 };
+	struct mk_offset *oa = mk_offset_create(&conf);
+	struct mk_offset_alloc a, b, c;
+	struct mk_offset_stats st;
+	uint64_t got;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+	CU_ASSERT_EQUAL(mk_offset_cede(oa, (enum mk_offset_side)2, 1, &got), -EINVAL);
+	CU_ASSERT_EQUAL(mk_offset_adopt(oa, MK_OFFSET_HIGH, 0), -EINVAL);
+	CU_ASSERT_EQUAL(mk_offset_adopt(oa, MK_OFFSET_LOW, 5001), -EINVAL);	/* below 0 */
+	/* a whole free range gives up all but its last byte */
+	CU_ASSERT_EQUAL(mk_offset_cede(oa, MK_OFFSET_HIGH, 5000, &got), 0);
+	CU_ASSERT_EQUAL(got, 999);
+	assert_report(oa, 1, 1, 1);
+	CU_ASSERT_EQUAL(mk_offset_adopt(oa, MK_OFFSET_HIGH, 999), 0);
+	assert_report(oa, 1000, 1000, 1);
+
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 300, 0, &a), 0);	/* [5000, 5300) */
+	CU_ASSERT_EQUAL(mk_offset_cede(oa, MK_OFFSET_LOW, 10, &got), 0);
+	CU_ASSERT_EQUAL(got, 0);				/* the low end is allocated */
+	CU_ASSERT_EQUAL(mk_offset_cede(oa, MK_OFFSET_HIGH, 200, &got), 0);
+	CU_ASSERT_EQUAL(got, 200);
+	assert_report(oa, 500, 500, 1);
+	mk_offset_stats(oa, &st);
+	CU_ASSERT_EQUAL(st.base, 5000);
+	CU_ASSERT_EQUAL(st.capacity, 800);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 501, 0, &b), -ENOMEM);	/* the ceded part is gone */
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 500, 0, &b), 0);	/* [5300, 5800): range full */
+	CU_ASSERT_EQUAL(b.offset + b.size, 5800);
+	/* an allocated end: the adopted bytes become a region of their own (pool: 3 nodes) */
+	CU_ASSERT_EQUAL(mk_offset_adopt(oa, MK_OFFSET_LOW, 100), 0);
+	assert_report(oa, 100, 100, 1);
+	CU_ASSERT_EQUAL(mk_offset_adopt(oa, MK_OFFSET_HIGH, 50), -ENOSPC);
+	assert_report(oa, 100, 100, 1);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 100, 0, &c), 0);
+	CU_ASSERT_EQUAL(c.offset, 4900);
+	CU_ASSERT_EQUAL(mk_offset_adopt(oa, MK_OFFSET_HIGH, 50), -ENOSPC);	/* 3 nodes used */
+	/* a free end grows without a node */
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &b), 0);
+	CU_ASSERT_EQUAL(mk_offset_adopt(oa, MK_OFFSET_HIGH, 50), 0);
+	assert_report(oa, 550, 550, 1);
+	/* freeing merges across what was adopted */
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &a), 0);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &c), 0);
+	assert_report(oa, 950, 950, 1);
+	mk_offset_stats(oa, &st);
+	CU_ASSERT_EQUAL(st.base, 4900);
+	CU_ASSERT_EQUAL(st.capacity, 950);
+	mk_offset_destroy(oa);
+}
+
 /* --- the model check ----------------------------------------------------------------- */
 
 struct model {
 	struct mk_offset_alloc *live;	/* sorted by offset */
 	size_t n, cap;
+	uint64_t base;			/* the range is [base, base + capacity) */
 	uint64_t capacity;
 };
 
@@ -468,7 +552,8 @@ model_add(struct model *m, const struct mk_offset_alloc *a)
 {
 	size_t i = model_find(m, a->offset);
 
-	if (a->offset + a->size > m->capacity || a->offset + a->size < a->offset)
+	if (a->offset < m->base || a->offset + a->size > m->base + m->capacity ||
+	    a->offset + a->size < a->offset)
 		return false;
 	if (i < m->n && m->live[i].offset < a->offset + a->size)
 		return false;
@@ -495,13 +580,14 @@ model_remove(struct model *m, size_t i)
 static bool
 model_report(const struct model *m, uint64_t size, uint64_t align, struct mk_offset_report *r)
 {
-	uint64_t end = 0, mask = align > 1 ? align - 1 : 0;
+	uint64_t end = m->base, mask = align > 1 ? align - 1 : 0;
 	bool fits = false;
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i <= m->n; i++) {
-		uint64_t next = i < m->n ? m->live[i].offset : m->capacity, gap = next - end;
+		uint64_t next = i < m->n ? m->live[i].offset : m->base + m->capacity;
+		uint64_t gap = next - end;
 
 		if (gap > 0) {
 			uint64_t pad = ((end + mask) & ~mask) - end;
@@ -537,11 +623,54 @@ random_size(uint64_t *seed, uint64_t capacity)
 	return 1 + mk_test_below(seed, max);
 }
 
-static void
-model_run(uint64_t capacity, uint64_t steps, uint64_t seed)
+/* The free bytes at one end of the model's range. */
+static uint64_t
+model_edge_gap(const struct model *m, enum mk_offset_side side)
 {
-	struct model m = { .capacity = capacity };
-	struct mk_offset *oa = create(capacity, 0, 0);
+	if (m->n == 0)
+		return m->capacity;
+	if (side == MK_OFFSET_LOW)
+		return m->live[0].offset - m->base;
+	return m->base + m->capacity - (m->live[m->n - 1].offset + m->live[m->n - 1].size);
+}
+
+/* Give up or take in bytes at a random end, as a shard does when capacity moves. */
+static uint64_t
+model_move_end(struct mk_offset *oa, struct model *m, uint64_t *seed, uint64_t limit)
+{
+	enum mk_offset_side side = mk_test_below(seed, 2) ? MK_OFFSET_HIGH : MK_OFFSET_LOW;
+	uint64_t amount = 1 + mk_prng_next(seed) % (limit / 8), gap, want, got;
+
+	if (mk_test_below(seed, 2) == 0) {
+		gap = model_edge_gap(m, side);
+		want = gap < amount ? gap : amount;
+		want -= want == m->capacity;	/* the last byte stays */
+		if (mk_offset_cede(oa, side, amount, &got) != 0 || got != want)
+			return 1;
+		m->base += side == MK_OFFSET_LOW ? got : 0;
+		m->capacity -= got;
+		return 0;
+	}
+	/* the range moves within [0, limit) */
+	if (side == MK_OFFSET_LOW ? amount > m->base : m->base + m->capacity + amount > limit)
+		return 0;
+	if (mk_offset_adopt(oa, side, amount) != 0)
+		return 1;
+	m->base -= side == MK_OFFSET_LOW ? amount : 0;
+	m->capacity += amount;
+	return 0;
+}
+
+/*
+ * Random alloc, aligned alloc and free steps against the model; with @p move_ends, the range
+ * starts in the middle of [0, 3 x capacity) and its ends move now and then.
+ */
+static void
+model_run(uint64_t capacity, uint64_t steps, uint64_t seed, bool move_ends)
+{
+	struct mk_offset_conf conf = { .size = capacity, .base = move_ends ? capacity : 0 };
+	struct model m = { .base = conf.base, .capacity = capacity };
+	struct mk_offset *oa = mk_offset_create(&conf);
 	uint64_t step, failures = 0, bad = 0, batch = 10000;
 	struct mk_offset_report want, got;
 
@@ -550,7 +679,9 @@ model_run(uint64_t capacity, uint64_t steps, uint64_t seed)
 		/* phases of growth and shrinkage, so the range fills up and empties again */
 		uint64_t alloc_pct = (step / 50000) % 2 ? 40 : 62;
 
-		if (m.n == 0 || mk_test_below(&seed, 100) < alloc_pct) {
+		if (move_ends && mk_test_below(&seed, 100) < 2) {
+			bad += model_move_end(oa, &m, &seed, 3 * capacity);
+		} else if (m.n == 0 || mk_test_below(&seed, 100) < alloc_pct) {
 			uint64_t size = random_size(&seed, capacity), align = 0;
 			struct mk_offset_alloc a;
 			int rc;
@@ -588,7 +719,7 @@ model_run(uint64_t capacity, uint64_t steps, uint64_t seed)
 		CU_ASSERT_EQUAL(mk_offset_free(oa, &m.live[m.n - 1]), 0);
 		m.n--;
 	}
-	assert_report(oa, capacity, capacity, 1);
+	assert_report(oa, m.capacity, m.capacity, 1);
 	mk_offset_destroy(oa);
 	free(m.live);
 }
@@ -596,13 +727,19 @@ model_run(uint64_t capacity, uint64_t steps, uint64_t seed)
 static void
 test_model_small(void)
 {
-	model_run(1 << 20, mk_test_long() ? 100000000 : 1000000, 1);
+	model_run(1 << 20, mk_test_long() ? 100000000 : 1000000, 1, false);
+}
+
+static void
+test_model_moving_ends(void)
+{
+	model_run(1 << 20, mk_test_long() ? 10000000 : 300000, 3, true);
 }
 
 static void
 test_model_huge(void)
 {
-	model_run((UINT64_C(1) << 46) + 12345, mk_test_long() ? 10000000 : 200000, 2);
+	model_run((UINT64_C(1) << 46) + 12345, mk_test_long() ? 10000000 : 200000, 2, false);
 }
 
 int
@@ -620,8 +757,11 @@ test_offset_register(void)
 		{ "many_tiny", test_many_tiny },
 		{ "alignment", test_alignment },
 		{ "misuse", test_misuse },
+		{ "range_base", test_range_base },
+		{ "cede_adopt", test_cede_adopt },
 		{ "model_small", test_model_small },
 		{ "model_huge", test_model_huge },
+		{ "model_moving_ends", test_model_moving_ends },
 	};
 	CU_pSuite s = CU_add_suite("offset", NULL, NULL);
 	size_t i;

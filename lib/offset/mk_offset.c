@@ -77,6 +77,7 @@ struct node {
 };
 
 struct mk_offset {
+	uint64_t base;		/* the range is [base, base + capacity) */
 	uint64_t capacity;
 	uint64_t total_free;
 	uint64_t free_regions;
@@ -284,6 +285,7 @@ mk_offset_create(const struct mk_offset_conf *conf)
 	uint32_t init_nodes, max_nodes, first;
 
 	if (conf == NULL || conf->size == 0 || conf->size > MK_OFFSET_SIZE_MAX ||
+	    conf->base > MK_OFFSET_SIZE_MAX - conf->size ||
 	    conf->max_nodes > MK_OFFSET_NODES_LIMIT ||
 	    (conf->max_nodes != 0 && conf->init_nodes > conf->max_nodes)) {
 		errno = EINVAL;
@@ -311,6 +313,7 @@ mk_offset_create(const struct mk_offset_conf *conf)
 		errno = ENOMEM;
 		return NULL;
 	}
+	oa->base = conf->base;
 	oa->capacity = conf->size;
 	oa->max_nodes = max_nodes;
 	oa->pool_size = init_nodes + 1;
@@ -320,7 +323,7 @@ mk_offset_create(const struct mk_offset_conf *conf)
 	pool_push_range(oa, 1, oa->pool_size);
 
 	first = pool_take(oa);
-	oa->nodes[first] = (struct node){ .offset = 0, .size = conf->size };
+	oa->nodes[first] = (struct node){ .offset = conf->base, .size = conf->size };
 	oa->nodes[NIL].addr_next = oa->nodes[NIL].addr_prev = first;
 	bin_insert(oa, first);
 	return oa;
@@ -607,6 +610,90 @@ mk_offset_free(struct mk_offset *oa, const struct mk_offset_alloc *a)
 	return 0;
 }
 
+/* --- moving the ends of the range ----------------------------------------------------- */
+
+/* The region at an end of the range: the sentinel's neighbours in the address ring. */
+static inline uint32_t
+edge_node(const struct mk_offset *oa, enum mk_offset_side side)
+{
+	return side == MK_OFFSET_LOW ? oa->nodes[NIL].addr_next : oa->nodes[NIL].addr_prev;
+}
+
+int
+mk_offset_cede(struct mk_offset *oa, enum mk_offset_side side, uint64_t max, uint64_t *ceded)
+{
+	uint32_t idx;
+	struct node *n;
+	uint64_t give;
+
+	if (oa == NULL || ceded == NULL || (side != MK_OFFSET_LOW && side != MK_OFFSET_HIGH))
+		return -EINVAL;
+	*ceded = 0;
+	idx = edge_node(oa, side);
+	n = &oa->nodes[idx];
+	if (n->state != NODE_FREE || max == 0)
+		return 0;
+	/* a range never goes empty: the last byte stays */
+	give = n->size < max ? n->size : max;
+	if (give == oa->capacity)
+		give--;
+	if (give == 0)
+		return 0;
+	bin_remove(oa, idx);
+	if (give == n->size) {
+		oa->nodes[n->addr_prev].addr_next = n->addr_next;
+		oa->nodes[n->addr_next].addr_prev = n->addr_prev;
+		pool_give(oa, idx);
+	} else {
+		n->size -= give;
+		if (side == MK_OFFSET_LOW)
+			n->offset += give;
+		bin_insert(oa, idx);
+	}
+	if (side == MK_OFFSET_LOW)
+		oa->base += give;
+	oa->capacity -= give;
+	*ceded = give;
+	return 0;
+}
+
+int
+mk_offset_adopt(struct mk_offset *oa, enum mk_offset_side side, uint64_t bytes)
+{
+	uint32_t idx;
+	struct node *n;
+	int rc;
+
+	if (oa == NULL || bytes == 0 || (side != MK_OFFSET_LOW && side != MK_OFFSET_HIGH))
+		return -EINVAL;
+	if (side == MK_OFFSET_LOW ? bytes > oa->base :
+	    bytes > MK_OFFSET_SIZE_MAX - oa->base - oa->capacity)
+		return -EINVAL;
+	idx = edge_node(oa, side);
+	n = &oa->nodes[idx];
+	if (n->state == NODE_FREE) {
+		/* the free end grows */
+		bin_remove(oa, idx);
+		n->size += bytes;
+		if (side == MK_OFFSET_LOW)
+			n->offset -= bytes;
+		bin_insert(oa, idx);
+	} else {
+		/* the end is allocated: the bytes become a free region of their own */
+		rc = pool_reserve(oa, 1);
+		if (rc != 0)
+			return rc;
+		if (side == MK_OFFSET_LOW)
+			bin_insert(oa, node_insert_after(oa, NIL, oa->base - bytes, bytes));
+		else
+			bin_insert(oa, node_insert_after(oa, idx, oa->base + oa->capacity, bytes));
+	}
+	if (side == MK_OFFSET_LOW)
+		oa->base -= bytes;
+	oa->capacity += bytes;
+	return 0;
+}
+
 /* --- figures -------------------------------------------------------------------------- */
 
 static uint64_t
@@ -639,6 +726,7 @@ mk_offset_report(const struct mk_offset *oa, struct mk_offset_report *r)
 void
 mk_offset_stats(const struct mk_offset *oa, struct mk_offset_stats *s)
 {
+	s->base = oa->base;
 	s->capacity = oa->capacity;
 	s->used_bytes = oa->used_bytes;
 	s->live = oa->live;
@@ -690,6 +778,9 @@ check_address_list(const struct mk_offset *oa, uint64_t *free_count, uint64_t *u
 	bool prev_free = false;
 
 	*free_count = *used_count = 0;
+	end = oa->base;
+	CHECK(oa->capacity > 0 && oa->base <= MK_OFFSET_SIZE_MAX - oa->capacity,
+		"range [%" PRIu64 ", +%" PRIu64 ") is empty or past 2^63", oa->base, oa->capacity);
 	CHECK(oa->nodes[NIL].state == NODE_SENTINEL && oa->nodes[NIL].size == 0,
 		"node 0 is not the sentinel");
 	for (idx = oa->nodes[NIL].addr_next; idx != NIL; prev = idx, idx = oa->nodes[idx].addr_next) {
@@ -703,7 +794,7 @@ check_address_list(const struct mk_offset *oa, uint64_t *free_count, uint64_t *u
 			"node %u in the address list is in state %u", idx, n->state);
 		CHECK(n->offset == end, "node %u starts at %" PRIu64 ", expected %" PRIu64, idx,
 			n->offset, end);
-		CHECK(n->size > 0 && n->size <= oa->capacity - end,
+		CHECK(n->size > 0 && n->size <= oa->base + oa->capacity - end,
 			"node %u: size %" PRIu64 " at %" PRIu64 " runs past capacity", idx,
 			n->size, n->offset);
 		CHECK(n->gen <= HANDLE_GEN_MASK, "node %u: generation %u too wide", idx, n->gen);
@@ -720,8 +811,8 @@ check_address_list(const struct mk_offset *oa, uint64_t *free_count, uint64_t *u
 	}
 	CHECK(oa->nodes[NIL].addr_prev == prev, "the sentinel's addr_prev is %u, the last node %u",
 		oa->nodes[NIL].addr_prev, prev);
-	CHECK(end == oa->capacity, "regions cover %" PRIu64 " of %" PRIu64 " bytes", end,
-		oa->capacity);
+	CHECK(end == oa->base + oa->capacity, "regions cover %" PRIu64 " of %" PRIu64 " bytes",
+		end - oa->base, oa->capacity);
 	CHECK(free_bytes == oa->total_free, "free bytes %" PRIu64 ", total_free says %" PRIu64,
 		free_bytes, oa->total_free);
 	CHECK(*free_count == oa->free_regions, "%" PRIu64 " free regions, free_regions says %"

@@ -47,6 +47,16 @@ struct mk_offset_conf {
 	uint64_t size;		/**< bytes managed: 1 .. 2^63 */
 	uint32_t init_nodes;	/**< node pool at start; 0 = size/4096 clamped to [1 Ki, 64 Ki] */
 	uint32_t max_nodes;	/**< node pool growth limit; 0 = size/1024 clamped to [1 Mi, 64 Mi] */
+	/** First offset of the range: offsets handed out are in [base, base + size); base +
+	 * size <= 2^63. A range that gives up or takes in bytes at its ends (mk_offset_cede(),
+	 * mk_offset_adopt()) keeps its offsets: a shard of a segment uses segment offsets. */
+	uint64_t base;
+};
+
+/** An end of the range, for mk_offset_cede() and mk_offset_adopt(). */
+enum mk_offset_side {
+	MK_OFFSET_LOW,		/**< the end at base */
+	MK_OFFSET_HIGH,		/**< the end at base + capacity */
 };
 
 /** One allocation: what mk_offset_alloc() fills in and mk_offset_free() takes back. */
@@ -65,7 +75,8 @@ struct mk_offset_report {
 
 /** Counters for benchmarks and the service's statistics. */
 struct mk_offset_stats {
-	uint64_t capacity;	/**< bytes managed */
+	uint64_t base;		/**< first offset of the range now */
+	uint64_t capacity;	/**< bytes managed now */
 	uint64_t used_bytes;	/**< bytes handed out */
 	uint64_t live;		/**< allocations handed out and not freed */
 	uint32_t nodes;		/**< nodes in the pool now */
@@ -83,7 +94,8 @@ struct mk_offset;
  * @param conf
  *   Size and node pool bounds; see struct mk_offset_conf.
  * @return
- *   The allocator, or NULL with errno set: EINVAL for a size of 0 or above 2^63, a max_nodes
+ *   The allocator, or NULL with errno set: EINVAL for a size of 0 or above 2^63, a base +
+ *   size above 2^63, a max_nodes
  *   above MK_OFFSET_NODES_LIMIT or init_nodes above max_nodes; ENOMEM when the pool cannot
  *   be allocated.
  */
@@ -160,6 +172,41 @@ void mk_offset_stats(const struct mk_offset *oa, struct mk_offset_stats *s);
  *   broken invariant on stderr.
  */
 int mk_offset_check(const struct mk_offset *oa);
+
+/**
+ * Give up free bytes at one end of the range: the range shrinks by up to @p max bytes of the
+ * free region at that end (never to nothing: at least one byte stays). For moving capacity
+ * between neighbouring ranges; O(1).
+ *
+ * @param oa
+ *   The allocator.
+ * @param side
+ *   Which end.
+ * @param max
+ *   Most bytes to give up.
+ * @param ceded
+ *   Receives the bytes given up: 0 when the end is allocated.
+ * @return
+ *   0; -EINVAL for a bad side or NULL arguments.
+ */
+int mk_offset_cede(struct mk_offset *oa, enum mk_offset_side side, uint64_t max,
+		uint64_t *ceded);
+
+/**
+ * Take in @p bytes of free space at one end of the range (what a neighbour ceded): they
+ * join the free region at that end, or become one. O(1).
+ *
+ * @param oa
+ *   The allocator.
+ * @param side
+ *   Which end.
+ * @param bytes
+ *   How many, at least 1.
+ * @return
+ *   0; -EINVAL for a bad side, 0 bytes, or a range that would leave [0, 2^63]; -ENOSPC
+ *   when a new free region needs a node and the pool is at max_nodes.
+ */
+int mk_offset_adopt(struct mk_offset *oa, enum mk_offset_side side, uint64_t bytes);
 
 /**
  * Call @p fn for every live allocation in address order (snapshots, leak reports, tests).
