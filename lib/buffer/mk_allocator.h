@@ -86,7 +86,7 @@ struct mk_allocator_conf {
 	bool need_exact_free;
 	/** Choice guide, for AUTO: largest alignment needed; 0 or 1 = none. */
 	uint64_t need_align;
-	/** Offset kind: node pool bounds (its size field is ignored: the segment's is used). */
+	/** Offset kind: node pool bounds (size and base are ignored: the segment's are used). */
 	struct mk_offset_conf offset;
 	/** Slab kind: slab and class parameters (its size field is ignored likewise). */
 	struct mk_slab_conf slab;

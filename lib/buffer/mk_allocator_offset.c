@@ -13,7 +13,9 @@ offset_create(struct mk_allocator *a, const struct mk_allocator_conf *conf)
 {
 	struct mk_offset_conf oc = conf->offset;
 
+	/* buffers are base + offset: the range starts at offset 0 of the segment given */
 	oc.size = conf->size;
+	oc.base = 0;
 	errno = 0;
 	a->impl = mk_offset_create(&oc);
 	if (a->impl == NULL)

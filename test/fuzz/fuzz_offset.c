@@ -92,7 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct input in = { data, size };
 	struct mk_offset_alloc live[MAX_LIVE], stale = { 0 };
 	struct mk_offset_report want, got;
-	struct mk_offset_conf conf;
+	struct mk_offset_conf conf = { 0 };	/* base 0: the model counts from 0 */
 	struct mk_offset *oa;
 	unsigned int n = 0, ops = 0;
 	uint64_t shift;
