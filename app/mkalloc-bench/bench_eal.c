@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The EAL for the rte_malloc target. With EAL arguments (mkalloc-bench [EAL args] -- ...)
- * they are used as given; without, the bench brings the EAL up itself, on a file prefix of
- * its own (mkb-<pid>), without PCI, on 2 MiB hugepages (--in-memory, so no hugepage file is
- * ever left) when enough are free, else --no-huge. Its one lcore floats over every CPU the
- * process may run on, so bringing the EAL up does not pin the other targets' runs.
+ * The EAL for the rte_malloc target and the service of (d). With EAL arguments
+ * (mkalloc-bench [EAL args] -- ...) they are used as given; without, the bench brings the
+ * EAL up itself, on a file prefix of its own (mkb-<pid>), without PCI, on 2 MiB hugepages
+ * (--in-memory, so no hugepage file is ever left) when enough are free, else --no-huge. The
+ * main lcore floats over every CPU the process may run on, so bringing the EAL up does not
+ * pin the other targets' runs; the lcores of (d) are pinned one CPU each in turn, as a data
+ * plane's are.
  *
  * rte_eal_cleanup() leaves the runtime directory (/var/run/dpdk/<prefix>) behind; it is
  * removed at exit and when a signal kills the process, but only when this process created
@@ -104,9 +106,9 @@ bench_eal_up(int argc, char **argv, char *mode, size_t mode_len)
 		snprintf(prefix, sizeof(prefix), "mkb-%d", (int)getpid());
 		snprintf(prefix_arg, sizeof(prefix_arg), "--file-prefix=%s", prefix);
 		hugepages = mk_eal_hugepages_free_mb(EAL_HUGEPAGE_KB) >= EAL_MEM_MB;
-		/* main, and the workers and clients of (d) (2 + 2), over every CPU we may use */
+		/* main, and the workers and clients of (d) (2 + 2), each pinned to a CPU in turn */
 		snprintf(lcores, sizeof(lcores), "--lcores=");
-		mk_eal_lcores_arg(lcores + strlen(lcores), sizeof(lcores) - strlen(lcores),
+		mk_eal_lcores_pinned_arg(lcores + strlen(lcores), sizeof(lcores) - strlen(lcores),
 			EAL_LCORES);
 		snprintf(mem, sizeof(mem), "%d", EAL_MEM_MB);
 		eal_argv[n++] = (char *)"mkalloc-bench";

@@ -184,24 +184,26 @@ fail_reason(int rc)
 int
 mk_allocator_alloc(struct mk_allocator *a, uint64_t size, uint64_t align, struct mk_buffer *out)
 {
-	struct mk_buffer b;
 	int rc;
 
 	if (a == NULL)
 		return -EINVAL;
-	memset(&b, 0, sizeof(b));
-	/* an offset aligned to at most the base's alignment makes the address aligned too */
+	/*
+	 * The kinds fill @p out only on success, field by field; it is completed here, not
+	 * built on the stack and copied: a struct copy read back right after the field stores
+	 * stalls on store forwarding (a third of this function's time in the service's loop).
+	 */
 	if (out == NULL || size == 0 || (align & (align - 1)) != 0 || align > a->base_align)
 		rc = -EINVAL;
 	else if (size > a->capacity)
 		rc = -E2BIG;
 	else
-		rc = a->ops->alloc(a, size, align, &b);
+		rc = a->ops->alloc(a, size, align, out);
 
 	metrics_begin(&a->m);
 	if (rc == 0) {
-		counter_add(&a->m.allocated_bytes, b.size);
-		counter_add(&a->m.footprint_bytes, b.footprint);
+		counter_add(&a->m.allocated_bytes, out->size);
+		counter_add(&a->m.footprint_bytes, out->footprint);
 		counter_add(&a->m.live_buffers, 1);
 		counter_add(&a->m.alloc_count, 1);
 		counter_add(&a->m.size_hist[63 - __builtin_clzll(size)], 1);
@@ -211,10 +213,9 @@ mk_allocator_alloc(struct mk_allocator *a, uint64_t size, uint64_t align, struct
 	metrics_end(&a->m);
 	if (rc != 0)
 		return rc;
-	b.data = (void *)(a->base + b.offset);
-	b.alloc_id = a->id;
-	b.alloc_gen = a->gen;
-	*out = b;
+	out->data = (void *)(a->base + out->offset);
+	out->alloc_id = a->id;
+	out->alloc_gen = a->gen;
 	return 0;
 }
 

@@ -25,7 +25,8 @@ struct mk_allocator_ops {
 	/* Set a->impl and a->capacity from conf; 0 or a negative errno. */
 	int (*create)(struct mk_allocator *a, const struct mk_allocator_conf *conf);
 	void (*destroy)(struct mk_allocator *a);
-	/* size and align are checked against the capacity and the base already. */
+	/* size and align are checked against the capacity and the base already; b is filled
+	 * (offset, size, footprint, handle) on success only. */
 	int (*alloc)(struct mk_allocator *a, uint64_t size, uint64_t align, struct mk_buffer *b);
 	int (*free)(struct mk_allocator *a, const struct mk_buffer *b);
 	uint64_t (*largest_free)(const struct mk_allocator *a);

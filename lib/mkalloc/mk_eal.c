@@ -84,6 +84,30 @@ mk_eal_lcores_arg(char *buf, size_t len, unsigned int nb_lcores)
 	return used < len ? 0 : -ENOSPC;
 }
 
+int
+mk_eal_lcores_pinned_arg(char *buf, size_t len, unsigned int nb_lcores)
+{
+	int cpus[CPU_SETSIZE], nb_cpus = 0, cpu, rc;
+	unsigned int l;
+	cpu_set_t set;
+	size_t used;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0) {
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+	}
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			cpus[nb_cpus++] = cpu;
+	/* lcore 0 floats like the floating map's, then one CPU each in turn */
+	rc = mk_eal_lcores_arg(buf, len, 1);
+	used = strlen(buf);
+	for (l = 1; rc == 0 && l < nb_lcores && used < len; l++)
+		used += (size_t)snprintf(buf + used, len - used, ",%u@%d", l,
+			cpus[(l - 1) % (unsigned int)nb_cpus]);
+	return rc == 0 && used < len ? 0 : -ENOSPC;
+}
+
 void
 mk_eal_runtime_dir(int argc, char **argv, char *buf, size_t len)
 {

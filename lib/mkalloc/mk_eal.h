@@ -43,6 +43,23 @@ uint64_t mk_eal_hugepages_free_mb(uint64_t page_kb);
 int mk_eal_lcores_arg(char *buf, size_t len, unsigned int nb_lcores);
 
 /**
+ * The value of an --lcores argument for @p nb_lcores lcores where lcore 0 (main) floats over
+ * the process's CPUs and each other lcore is pinned to one of them in turn, as a data plane
+ * would: "0@(0,1),1@0,2@1,3@0". A worker and a client on different CPUs then never wait for
+ * each other's time slice.
+ *
+ * @param buf
+ *   Receives the value.
+ * @param len
+ *   Its size.
+ * @param nb_lcores
+ *   Lcores, at least 1.
+ * @return
+ *   0, or -ENOSPC when @p buf is too small.
+ */
+int mk_eal_lcores_pinned_arg(char *buf, size_t len, unsigned int nb_lcores);
+
+/**
  * The runtime directory the EAL will use for the --file-prefix among @p argv (DPDK's rule:
  * /var/run/dpdk/<prefix> for root, $XDG_RUNTIME_DIR/dpdk/<prefix> or /tmp/dpdk/<prefix>
  * otherwise; prefix "rte" by default), known before rte_eal_init().
