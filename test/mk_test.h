@@ -31,6 +31,19 @@ int test_service_json_register(void);
 int test_rdma_register(void);
 #endif
 
+/** One test of a suite. */
+struct mk_test_case {
+	const char *name;
+	CU_TestFunc fn;
+};
+
+/**
+ * Add a suite and its @p n cases to the CUnit registry: the suite, or NULL when CUnit
+ * refused (its error says why).
+ */
+CU_pSuite mk_test_add_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc cleanup,
+	const struct mk_test_case *cases, size_t n);
+
 /** True when run with --long (or MK_TEST_LONG=1): model checks run 100x more steps. */
 bool mk_test_long(void);
 

@@ -107,3 +107,26 @@ mk_test_eal_prefix(void)
 {
 	return prefix;
 }
+
+void
+mk_test_service_conf(struct mk_service_conf *conf, unsigned int workers)
+{
+	const uint64_t mib = UINT64_C(1) << 20;
+	unsigned int i;
+
+	mk_service_conf_defaults(conf);
+	conf->nb_workers = workers;
+	for (i = 0; i < workers; i++)
+		conf->worker_lcores[i] = mk_lcore_nth(i);
+	conf->idle_yield = true;	/* more lcores than CPUs here */
+	conf->nb_segments = 2;
+	snprintf(conf->segments[0].name, sizeof(conf->segments[0].name), "off");
+	conf->segments[0].size = 48 * mib;
+	conf->segments[0].kind = MK_ALLOC_KIND_OFFSET;
+	conf->segments[0].socket = -1;
+	snprintf(conf->segments[1].name, sizeof(conf->segments[1].name), "slab");
+	conf->segments[1].size = 32 * mib;
+	conf->segments[1].kind = MK_ALLOC_KIND_SLAB;
+	conf->segments[1].socket = -1;
+	snprintf(conf->segments[1].mem_driver, sizeof(conf->segments[1].mem_driver), "anon");
+}

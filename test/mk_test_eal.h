@@ -16,6 +16,8 @@
 
 #include <stdbool.h>
 
+#include "mk_service.h"
+
 /** Memory the fixture asks the EAL for, in MiB. */
 #define MK_TEST_EAL_MEM_MB 512
 /** lcores the fixture starts: more than this machine's CPUs, mapped onto them. */
@@ -29,5 +31,12 @@ bool mk_test_eal_hugepages(void);
 
 /** The file prefix of this run. */
 const char *mk_test_eal_prefix(void);
+
+/**
+ * The service the EAL suites share: @p workers worker lcores (the first non-main lcores),
+ * idle loops that yield (more lcores than CPUs here), and two segments: "off" (offset kind,
+ * 48 MiB, memzone) and "slab" (slab kind, 32 MiB, anon).
+ */
+void mk_test_service_conf(struct mk_service_conf *conf, unsigned int workers);
 
 #endif /* MK_TEST_EAL_H */

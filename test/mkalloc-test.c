@@ -34,6 +34,19 @@ mk_test_long(void)
 	return long_mode;
 }
 
+CU_pSuite
+mk_test_add_suite(const char *name, CU_InitializeFunc init, CU_CleanupFunc cleanup,
+	const struct mk_test_case *cases, size_t n)
+{
+	CU_pSuite s = CU_add_suite(name, init, cleanup);
+	size_t i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		if (CU_add_test(s, cases[i].name, cases[i].fn) == NULL)
+			return NULL;
+	return s;
+}
+
 static void
 usage(FILE *f)
 {

@@ -751,7 +751,7 @@ PER_KIND(snapshot_body)
 int
 test_buffer_register(void)
 {
-	static const struct { const char *name; CU_TestFunc fn; } tests[] = {
+	static const struct mk_test_case tests[] = {
 		{ "choose_explicit", test_choose_explicit },
 		{ "choose_large", test_choose_large },
 		{ "choose_unknown_size", test_choose_unknown_size },
@@ -767,13 +767,8 @@ test_buffer_register(void)
 		PER_KIND_TESTS("model_metrics", model_body),
 		PER_KIND_TESTS("concurrent_snapshot", snapshot_body),
 	};
-	CU_pSuite s = CU_add_suite("buffer", NULL, NULL);
-	size_t i;
+	CU_pSuite s = mk_test_add_suite("buffer", NULL, NULL, tests,
+		sizeof(tests) / sizeof(tests[0]));
 
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return -1;
-	return test_descriptor_add(s);
+	return s != NULL ? test_descriptor_add(s) : -1;
 }

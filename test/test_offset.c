@@ -745,7 +745,7 @@ test_model_huge(void)
 int
 test_offset_register(void)
 {
-	static const struct { const char *name; CU_TestFunc fn; } tests[] = {
+	static const struct mk_test_case tests[] = {
 		{ "basic", test_basic },
 		{ "bad_conf", test_bad_conf },
 		{ "pool_defaults", test_pool_defaults },
@@ -763,13 +763,6 @@ test_offset_register(void)
 		{ "model_huge", test_model_huge },
 		{ "model_moving_ends", test_model_moving_ends },
 	};
-	CU_pSuite s = CU_add_suite("offset", NULL, NULL);
-	size_t i;
-
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL)
-			return -1;
-	return 0;
+	return mk_test_add_suite("offset", NULL, NULL, tests,
+		sizeof(tests) / sizeof(tests[0])) != NULL ? 0 : -1;
 }

@@ -34,28 +34,6 @@ suite_init(void)
 }
 
 static void
-base_conf(struct mk_service_conf *conf, unsigned int workers)
-{
-	unsigned int i;
-
-	mk_service_conf_defaults(conf);
-	conf->nb_workers = workers;
-	for (i = 0; i < workers; i++)
-		conf->worker_lcores[i] = mk_lcore_nth(i);
-	conf->idle_yield = true;	/* more lcores than CPUs here */
-	conf->nb_segments = 2;
-	snprintf(conf->segments[0].name, sizeof(conf->segments[0].name), "off");
-	conf->segments[0].size = 48 * MiB;
-	conf->segments[0].kind = MK_ALLOC_KIND_OFFSET;
-	conf->segments[0].socket = -1;
-	snprintf(conf->segments[1].name, sizeof(conf->segments[1].name), "slab");
-	conf->segments[1].size = 32 * MiB;
-	conf->segments[1].kind = MK_ALLOC_KIND_SLAB;
-	conf->segments[1].socket = -1;
-	snprintf(conf->segments[1].mem_driver, sizeof(conf->segments[1].mem_driver), "anon");
-}
-
-static void
 expect_conf_error(const struct mk_service_conf *conf, const char *needle)
 {
 	char err[256] = "";
@@ -74,47 +52,47 @@ test_conf_validation(void)
 	struct mk_service_conf conf;
 	char err[256];
 
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	CU_ASSERT_EQUAL(mk_service_conf_check(&conf, err, sizeof(err)), 0);
 
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	conf.nb_segments = 0;
 	expect_conf_error(&conf, "segments");
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	conf.worker_lcores[1] = rte_get_main_lcore();
 	expect_conf_error(&conf, "main lcore");
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	conf.worker_lcores[1] = RTE_MAX_LCORE - 1;
 	expect_conf_error(&conf, "not enabled");
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	conf.worker_lcores[1] = conf.worker_lcores[0];
 	expect_conf_error(&conf, "twice");
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	conf.segments[1].name[0] = '\0';
 	expect_conf_error(&conf, "segments[1].name");
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	snprintf(conf.segments[1].name, sizeof(conf.segments[1].name), "off");
 	expect_conf_error(&conf, "used twice");
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	snprintf(conf.segments[0].name, sizeof(conf.segments[0].name), "a b");
 	expect_conf_error(&conf, "segments[0].name");
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	conf.segments[1].size = 4 * MiB;	/* two shards of less than a slab */
 	expect_conf_error(&conf, "segments[1].size");
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	conf.segments[0].kind = (enum mk_alloc_kind)7;
 	expect_conf_error(&conf, "segments[0].kind");
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	snprintf(conf.segments[0].mem_driver, sizeof(conf.segments[0].mem_driver), "nvme");
 	expect_conf_error(&conf, "mem_driver");
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	conf.segments[0].nb_workers = 1;
 	conf.segments[0].workers[0] = mk_lcore_nth(3);
 	expect_conf_error(&conf, "segments[0].workers");
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	conf.burst = 0;
 	expect_conf_error(&conf, "burst");
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	conf.max_clients = MK_CLIENTS_MAX + 1;
 	expect_conf_error(&conf, "max_clients");
 }
@@ -141,7 +119,7 @@ test_basic(void)
 	struct mk_buffer b, big;
 	struct mk_desc d;
 
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	svc = start(&conf);
 	CU_ASSERT_PTR_NULL(mk_client_open("nope"));
 	c = mk_client_open("off");
@@ -343,7 +321,7 @@ traffic_test(unsigned int workers, unsigned int clients, uint32_t depth, unsigne
 	struct mk_client *c;
 	unsigned int i, k;
 
-	base_conf(&conf, workers);
+	mk_test_service_conf(&conf, workers);
 	conf.client_depth = depth;
 	conf.max_clients = clients + 1;
 	svc = start(&conf);
@@ -405,7 +383,7 @@ test_backpressure(void)
 	struct mk_client *c;
 	unsigned int got = 0, i;
 
-	base_conf(&conf, 3);
+	mk_test_service_conf(&conf, 3);
 	conf.client_depth = 2;
 	conf.max_clients = 1;
 	svc = start(&conf);
@@ -451,7 +429,7 @@ test_shutdown_pending(void)
 	char report[512] = "";
 	FILE *f = fmemopen(report, sizeof(report), "w");
 
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	conf.client_depth = 64;
 	svc = start(&conf);
 	c = mk_client_open("off");
@@ -550,7 +528,7 @@ routing_run(bool routing, uint64_t *forwarded)
 	struct mk_client *c;
 	unsigned int n, i, waited;
 
-	base_conf(&conf, 2);
+	mk_test_service_conf(&conf, 2);
 	conf.control = true;
 	conf.control_lcore = mk_lcore_nth(2);
 	conf.routing = routing;

@@ -793,10 +793,7 @@ test_bad_conf(void)
 int
 test_slab_register(void)
 {
-	static const struct {
-		const char *name;
-		CU_TestFunc fn;
-	} tests[] = {
+	static const struct mk_test_case tests[] = {
 		{ "class table", test_class_table },
 		{ "class table of other confs", test_class_table_conf },
 		{ "class edges and padding", test_class_edges },
@@ -810,13 +807,6 @@ test_slab_register(void)
 		{ "1 TiB segment", test_tebibyte },
 		{ "bad confs", test_bad_conf },
 	};
-	CU_pSuite suite = CU_add_suite("slab", NULL, NULL);
-	size_t i;
-
-	if (suite == NULL)
-		return -1;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			return -1;
-	return 0;
+	return mk_test_add_suite("slab", NULL, NULL, tests,
+		sizeof(tests) / sizeof(tests[0])) != NULL ? 0 : -1;
 }

@@ -71,24 +71,10 @@ suite_init(void)
 static void
 service_conf(struct mk_service_conf *conf)
 {
-	mk_service_conf_defaults(conf);
-	conf->nb_workers = 2;
-	conf->worker_lcores[0] = mk_lcore_nth(0);
-	conf->worker_lcores[1] = mk_lcore_nth(1);
-	conf->idle_yield = true;	/* more lcores than CPUs here */
+	mk_test_service_conf(conf, 2);
 	conf->control = true;
 	conf->control_lcore = mk_lcore_nth(2);
 	conf->routing = true;
-	conf->nb_segments = 2;
-	snprintf(conf->segments[0].name, sizeof(conf->segments[0].name), "off");
-	conf->segments[0].size = 48 * MiB;
-	conf->segments[0].kind = MK_ALLOC_KIND_OFFSET;
-	conf->segments[0].socket = -1;
-	snprintf(conf->segments[1].name, sizeof(conf->segments[1].name), "slab");
-	conf->segments[1].size = 32 * MiB;
-	conf->segments[1].kind = MK_ALLOC_KIND_SLAB;
-	conf->segments[1].socket = -1;
-	snprintf(conf->segments[1].mem_driver, sizeof(conf->segments[1].mem_driver), "anon");
 }
 
 static void
