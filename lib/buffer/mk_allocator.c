@@ -63,7 +63,9 @@ check_segment(const struct mk_allocator_conf *conf)
 
 	if (conf == NULL || conf->base == NULL || conf->size == 0)
 		return -EINVAL;
-	if (conf->size - 1 > UINTPTR_MAX - (uintptr_t)conf->base)
+	if (conf->size - 1 > UINTPTR_MAX - (uintptr_t)conf->base ||
+	    conf->range_base > MK_OFFSET_SIZE_MAX - conf->size ||
+	    conf->range_base > UINTPTR_MAX - (uintptr_t)conf->base - (conf->size - 1))
 		return -EINVAL;
 	if (mk_desc_check_name(conf->name, NULL, 0) != 0)
 		return -EINVAL;
@@ -104,12 +106,15 @@ mk_allocator_create(const struct mk_allocator_conf *conf)
 	a->base = (uintptr_t)conf->base;
 	a->base_align = a->base & (~a->base + 1);
 	a->segment_size = conf->size;
+	a->range_base = conf->range_base;
 	a->rkey = conf->rkey;
 	snprintf(a->name, sizeof(a->name), "%s", conf->name);
 	snprintf(a->endpoint, sizeof(a->endpoint), "%s",
 		conf->endpoint != NULL ? conf->endpoint : "");
 	rc = ops->create(a, conf);
 	if (rc == 0) {
+		atomic_store_explicit(&a->m.range_base, a->range_base, memory_order_relaxed);
+		atomic_store_explicit(&a->m.capacity, a->capacity, memory_order_relaxed);
 		rc = mk_registry_add(a);
 		if (rc != 0)
 			ops->destroy(a);
@@ -241,7 +246,8 @@ mk_allocator_free(struct mk_allocator *a, struct mk_buffer *b)
 	if (a == NULL || b == NULL)
 		return -EINVAL;
 	/* the kinds check offset and handle; the pointer derived from them is checked here */
-	if (b->offset >= a->capacity || (uintptr_t)b->data != a->base + b->offset)
+	if (b->offset < a->range_base || b->offset - a->range_base >= a->capacity ||
+	    (uintptr_t)b->data != a->base + b->offset)
 		rc = -EINVAL;
 	else
 		rc = a->ops->free(a, b);
@@ -326,11 +332,12 @@ mk_allocator_stats(const struct mk_allocator *a, struct mk_allocator_stats *s)
 
 	s->kind = a->kind;
 	s->segment_size = a->segment_size;
-	s->capacity = a->capacity;
 	for (;;) {
 		seq = atomic_load_explicit(&m->seq, memory_order_acquire);
 		if (seq & 1)
 			continue;	/* the owner is in the middle of an update: a few stores */
+		s->range_base = atomic_load_explicit(&m->range_base, memory_order_relaxed);
+		s->capacity = atomic_load_explicit(&m->capacity, memory_order_relaxed);
 		s->allocated_bytes = atomic_load_explicit(&m->allocated_bytes,
 			memory_order_relaxed);
 		s->footprint_bytes = atomic_load_explicit(&m->footprint_bytes,
@@ -391,4 +398,45 @@ mk_allocator_check(const struct mk_allocator *a)
 	if (mk_registry_lookup(a->id, a->gen, &rc) != a)
 		return check_fail(a, "registry slot", a->id, a->id);
 	return 0;
+}
+
+/* Publish the range after the kind moved an end. */
+static void
+range_publish(struct mk_allocator *a)
+{
+	metrics_begin(&a->m);
+	atomic_store_explicit(&a->m.range_base, a->range_base, memory_order_relaxed);
+	atomic_store_explicit(&a->m.capacity, a->capacity, memory_order_relaxed);
+	metrics_end(&a->m);
+}
+
+int
+mk_allocator_cede(struct mk_allocator *a, enum mk_offset_side side, uint64_t max,
+	uint64_t *ceded)
+{
+	int rc;
+
+	if (a == NULL || ceded == NULL)
+		return -EINVAL;
+	if (a->ops->cede == NULL)
+		return -ENOTSUP;
+	rc = a->ops->cede(a, side, max, ceded);
+	if (rc == 0 && *ceded != 0)
+		range_publish(a);
+	return rc;
+}
+
+int
+mk_allocator_adopt(struct mk_allocator *a, enum mk_offset_side side, uint64_t bytes)
+{
+	int rc;
+
+	if (a == NULL)
+		return -EINVAL;
+	if (a->ops->adopt == NULL)
+		return -ENOTSUP;
+	rc = a->ops->adopt(a, side, bytes);
+	if (rc == 0)
+		range_publish(a);
+	return rc;
 }

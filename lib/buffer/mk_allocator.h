@@ -86,7 +86,15 @@ struct mk_allocator_conf {
 	bool need_exact_free;
 	/** Choice guide, for AUTO: largest alignment needed; 0 or 1 = none. */
 	uint64_t need_align;
-	/** Offset kind: node pool bounds (size and base are ignored: the segment's are used). */
+	/**
+	 * Where the allocator's range starts in the segment: buffers get segment offsets in
+	 * [range_base, range_base + size) and data = base + offset, so that ranges of one
+	 * segment (a service's shards) share one offset space and can move their ends
+	 * (mk_allocator_cede(), mk_allocator_adopt()). 0 for an allocator over the whole
+	 * segment at base.
+	 */
+	uint64_t range_base;
+	/** Offset kind: node pool bounds (size and base are ignored: the conf's are used). */
 	struct mk_offset_conf offset;
 	/** Slab kind: slab and class parameters (its size field is ignored likewise). */
 	struct mk_slab_conf slab;
@@ -113,7 +121,8 @@ struct mk_buffer {
 struct mk_allocator_stats {
 	enum mk_alloc_kind kind;	/**< OFFSET or SLAB */
 	uint64_t segment_size;		/**< bytes of the segment */
-	uint64_t capacity;		/**< bytes the kind manages (slab: whole slabs) */
+	uint64_t range_base;		/**< first offset of the range now */
+	uint64_t capacity;		/**< bytes the kind manages now (slab: whole slabs) */
 	uint64_t allocated_bytes;	/**< sizes asked for by live buffers */
 	uint64_t footprint_bytes;	/**< bytes set aside for live buffers (>= allocated) */
 	uint64_t live_buffers;		/**< buffers handed out and not freed */
@@ -317,6 +326,40 @@ int mk_allocator_check(const struct mk_allocator *a);
  *   Filled in.
  */
 void mk_allocator_stats(const struct mk_allocator *a, struct mk_allocator_stats *s);
+
+/**
+ * Give up free bytes at one end of the allocator's range (mk_offset_cede()): for moving
+ * capacity to the neighbouring range of the same segment. Owner thread only.
+ *
+ * @param a
+ *   The allocator.
+ * @param side
+ *   MK_OFFSET_LOW (the end at range_base) or MK_OFFSET_HIGH.
+ * @param max
+ *   Most bytes to give up.
+ * @param ceded
+ *   Receives the bytes given up (0 when that end is allocated).
+ * @return
+ *   0; -EINVAL for bad arguments; -ENOTSUP for the slab kind (whole free slabs move in a
+ *   later version).
+ */
+int mk_allocator_cede(struct mk_allocator *a, enum mk_offset_side side, uint64_t max,
+		uint64_t *ceded);
+
+/**
+ * Take in @p bytes at one end of the range (what the neighbouring range ceded). Owner
+ * thread only.
+ *
+ * @param a
+ *   The allocator.
+ * @param side
+ *   Which end.
+ * @param bytes
+ *   How many.
+ * @return
+ *   0; -EINVAL; -ENOSPC (offset node pool full); -ENOTSUP for the slab kind.
+ */
+int mk_allocator_adopt(struct mk_allocator *a, enum mk_offset_side side, uint64_t bytes);
 
 /**
  * The name of a kind, for messages.

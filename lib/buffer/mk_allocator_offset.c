@@ -13,9 +13,9 @@ offset_create(struct mk_allocator *a, const struct mk_allocator_conf *conf)
 {
 	struct mk_offset_conf oc = conf->offset;
 
-	/* buffers are base + offset: the range starts at offset 0 of the segment given */
+	/* offsets are the segment's: the range starts at range_base */
 	oc.size = conf->size;
-	oc.base = 0;
+	oc.base = conf->range_base;
 	errno = 0;
 	a->impl = mk_offset_create(&oc);
 	if (a->impl == NULL)
@@ -82,11 +82,37 @@ offset_check(const struct mk_allocator *a, uint64_t *live, uint64_t *used, uint6
 	return 0;
 }
 
+static int
+offset_cede(struct mk_allocator *a, enum mk_offset_side side, uint64_t max, uint64_t *ceded)
+{
+	int rc = mk_offset_cede(a->impl, side, max, ceded);
+
+	if (rc == 0) {
+		a->range_base += side == MK_OFFSET_LOW ? *ceded : 0;
+		a->capacity -= *ceded;
+	}
+	return rc;
+}
+
+static int
+offset_adopt(struct mk_allocator *a, enum mk_offset_side side, uint64_t bytes)
+{
+	int rc = mk_offset_adopt(a->impl, side, bytes);
+
+	if (rc == 0) {
+		a->range_base -= side == MK_OFFSET_LOW ? bytes : 0;
+		a->capacity += bytes;
+	}
+	return rc;
+}
+
 const struct mk_allocator_ops mk_allocator_offset_ops = {
 	.create = offset_create,
 	.destroy = offset_destroy,
 	.alloc = offset_alloc,
 	.free = offset_free,
+	.cede = offset_cede,
+	.adopt = offset_adopt,
 	.largest_free = offset_largest_free,
 	.check = offset_check,
 };

@@ -29,6 +29,11 @@ struct mk_allocator_ops {
 	 * (offset, size, footprint, handle) on success only. */
 	int (*alloc)(struct mk_allocator *a, uint64_t size, uint64_t align, struct mk_buffer *b);
 	int (*free)(struct mk_allocator *a, const struct mk_buffer *b);
+	/* Move an end of the range (the kind updates a->range_base and a->capacity); NULL when
+	 * the kind cannot. */
+	int (*cede)(struct mk_allocator *a, enum mk_offset_side side, uint64_t max,
+		uint64_t *ceded);
+	int (*adopt)(struct mk_allocator *a, enum mk_offset_side side, uint64_t bytes);
 	uint64_t (*largest_free)(const struct mk_allocator *a);
 	/* The kind's checker, and its own live and byte counts for the metrics cross-check. */
 	int (*check)(const struct mk_allocator *a, uint64_t *live, uint64_t *used,
@@ -45,6 +50,8 @@ extern const struct mk_allocator_ops mk_allocator_slab_ops MK_BUFFER_PRIVATE;
  */
 struct mk_alloc_metrics {
 	_Atomic uint64_t seq;
+	_Atomic uint64_t range_base;	/* the range, as readers see it */
+	_Atomic uint64_t capacity;
 	_Atomic uint64_t allocated_bytes;
 	_Atomic uint64_t footprint_bytes;
 	_Atomic uint64_t live_buffers;
@@ -61,6 +68,7 @@ struct mk_allocator {
 	uintptr_t base;
 	uint64_t base_align;	/* largest power of two dividing base */
 	uint64_t segment_size;
+	uint64_t range_base;	/* offsets are in [range_base, range_base + capacity) */
 	uint64_t capacity;
 	uint64_t gen;		/* registry generation, what buffers carry */
 	uint32_t id;		/* registry slot */

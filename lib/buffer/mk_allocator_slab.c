@@ -43,7 +43,7 @@ slab_alloc(struct mk_allocator *a, uint64_t size, uint64_t align, struct mk_buff
 	rc = mk_slab_alloc(a->impl, size, &r);
 	if (rc != 0)
 		return rc;
-	b->offset = r.offset;
+	b->offset = a->range_base + r.offset;	/* slab offsets count from the range */
 	b->size = r.size;
 	b->footprint = r.chunk_size;
 	b->handle = r.handle;
@@ -54,7 +54,7 @@ static int
 slab_free(struct mk_allocator *a, const struct mk_buffer *b)
 {
 	struct mk_slab_alloc r = {
-		.offset = b->offset, .size = b->size, .handle = b->handle,
+		.offset = b->offset - a->range_base, .size = b->size, .handle = b->handle,
 		.chunk_size = (uint32_t)b->footprint,
 	};
 
