@@ -302,7 +302,9 @@ segment_create(struct mk_service *svc, unsigned int i, char *err, size_t errlen)
 		sh->worker = worker_index(svc, s->workers[k]);
 		sh->base = share * k;
 		sh->len = ac.size;
-		ac.base = (char *)seg->mem.addr + sh->base;
+		/* one offset space per segment: a shard's buffers carry segment offsets */
+		ac.base = seg->mem.addr;
+		ac.range_base = sh->base;
 		rte_seqlock_init(&sh->pub.lock);
 		sh->alloc = mk_allocator_create(&ac);
 		if (sh->alloc == NULL)

@@ -57,7 +57,7 @@ serve_alloc(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, stru
 		sh->dirty = true;
 		if (rc == 0) {
 			complete(c, rq, 0);
-			c->offset = sh->base + buf.offset;
+			c->offset = buf.offset;
 			c->size = buf.size;
 			c->handle = buf.handle;
 			c->footprint = buf.footprint;
@@ -105,7 +105,7 @@ serve_free(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, struc
 
 	memset(&buf, 0, sizeof(buf));
 	buf.data = (char *)seg->mem.addr + rq->arg;
-	buf.offset = rq->arg - sh->base;
+	buf.offset = rq->arg;
 	buf.size = rq->size;
 	buf.footprint = rq->footprint;
 	buf.handle = rq->handle;
