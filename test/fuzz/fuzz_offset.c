@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libFuzzer harness for lib/offset: the input is a capacity, a node pool and a sequence of
- * operations (alloc with alignment, free of a live, stale or forged allocation, report). A
+ * libFuzzer harness for lib/offset: the input is a capacity, a node pool, a base and a
+ * sequence of operations (alloc with alignment, free of a live, stale or forged allocation,
+ * cede and adopt at either end of the range, report). A
  * model of the live ranges checks every answer; any disagreement, overlap or checker failure
  * aborts.
  */
@@ -41,16 +42,16 @@ fail(const char *what)
 
 /* Whether some gap between live ranges (kept sorted) holds size at align; and the figures. */
 static bool
-gap_fits(const struct mk_offset_alloc *live, unsigned int n, uint64_t capacity, uint64_t size,
-	uint64_t align, struct mk_offset_report *r)
+gap_fits(const struct mk_offset_alloc *live, unsigned int n, uint64_t lo, uint64_t hi,
+	uint64_t size, uint64_t align, struct mk_offset_report *r)
 {
-	uint64_t end = 0, mask = align > 1 ? align - 1 : 0;
+	uint64_t end = lo, mask = align > 1 ? align - 1 : 0;
 	bool fits = false;
 	unsigned int i;
 
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i <= n; i++) {
-		uint64_t next = i < n ? live[i].offset : capacity, gap = next - end;
+		uint64_t next = i < n ? live[i].offset : hi, gap = next - end;
 
 		if (gap > 0) {
 			uint64_t pad = ((end + mask) & ~mask) - end;
@@ -68,12 +69,12 @@ gap_fits(const struct mk_offset_alloc *live, unsigned int n, uint64_t capacity, 
 
 static void
 add_live(struct mk_offset_alloc *live, unsigned int *n, const struct mk_offset_alloc *a,
-	uint64_t capacity)
+	uint64_t lo, uint64_t hi)
 {
 	unsigned int i = 0;
 
-	if (a->offset > capacity || a->size > capacity - a->offset)
-		fail("range past capacity");
+	if (a->offset < lo || a->offset > hi || a->size > hi - a->offset)
+		fail("range outside the allocator's");
 	while (i < *n && live[i].offset < a->offset)
 		i++;
 	if ((i < *n && live[i].offset < a->offset + a->size) ||
@@ -84,6 +85,40 @@ add_live(struct mk_offset_alloc *live, unsigned int *n, const struct mk_offset_a
 	(*n)++;
 }
 
+/* Cede or adopt bytes at an end of the range, checked against the model's edge gap. */
+static void
+move_end(struct mk_offset *oa, struct input *in, unsigned int op,
+	const struct mk_offset_alloc *live, unsigned int n, uint64_t *lo, uint64_t *hi)
+{
+	enum mk_offset_side side = op & 128 ? MK_OFFSET_HIGH : MK_OFFSET_LOW;
+	uint64_t amount = take(in, 2) + 1, gap, want, got;
+	int rc;
+
+	if (op & 64) {
+		gap = n == 0 ? *hi - *lo : side == MK_OFFSET_LOW ? live[0].offset - *lo :
+			*hi - (live[n - 1].offset + live[n - 1].size);
+		want = gap < amount ? gap : amount;
+		want -= want == *hi - *lo;	/* the last byte stays */
+		if (mk_offset_cede(oa, side, amount, &got) != 0 || got != want)
+			fail("cede gave up the wrong bytes");
+		*lo += side == MK_OFFSET_LOW ? got : 0;
+		*hi -= side == MK_OFFSET_HIGH ? got : 0;
+		return;
+	}
+	rc = mk_offset_adopt(oa, side, amount);
+	if (side == MK_OFFSET_LOW ? amount > *lo : amount > MK_OFFSET_SIZE_MAX - *hi) {
+		if (rc != -EINVAL)
+			fail("an adopt past the offset space was not refused");
+		return;
+	}
+	if (rc == -ENOSPC)
+		return;		/* the end is allocated and the pool is full: nothing moved */
+	if (rc != 0)
+		fail("adopt failed");
+	*lo -= side == MK_OFFSET_LOW ? amount : 0;
+	*hi += side == MK_OFFSET_HIGH ? amount : 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -92,10 +127,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct input in = { data, size };
 	struct mk_offset_alloc live[MAX_LIVE], stale = { 0 };
 	struct mk_offset_report want, got;
-	struct mk_offset_conf conf = { 0 };	/* base 0: the model counts from 0 */
+	struct mk_offset_conf conf = { 0 };
 	struct mk_offset *oa;
 	unsigned int n = 0, ops = 0;
-	uint64_t shift;
+	uint64_t shift, lo, hi;
 
 	/* capacity: 1 .. 2^63 in a few shapes; small pools so that -ENOSPC happens */
 	shift = take(&in, 1) % 64;
@@ -104,6 +139,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		conf.size = MK_OFFSET_SIZE_MAX;
 	conf.max_nodes = (uint32_t)(take(&in, 1) % 64) * 16;
 	conf.init_nodes = conf.max_nodes ? (uint32_t)take(&in, 1) % conf.max_nodes : 0;
+	/* the range starts at a base, so that its low end can move down too */
+	conf.base = take(&in, 2) << 12;
+	if (conf.base > MK_OFFSET_SIZE_MAX - conf.size)
+		conf.base = 0;
+	lo = conf.base;
+	hi = conf.base + conf.size;
 	oa = mk_offset_create(&conf);
 	if (oa == NULL)
 		fail("create failed on a valid conf");
@@ -133,12 +174,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						fail("free of a fresh allocation failed");
 					break;
 				}
-				add_live(live, &n, &a, conf.size);
+				add_live(live, &n, &a, lo, hi);
 			} else if (rc == -ENOMEM) {
-				if (gap_fits(live, n, conf.size, sz, align, &want))
+				if (gap_fits(live, n, lo, hi, sz, align, &want))
 					fail("-ENOMEM while a free region fits");
 			} else if (rc == -ENOSPC) {
-				if (!gap_fits(live, n, conf.size, sz, align, &want))
+				if (!gap_fits(live, n, lo, hi, sz, align, &want))
 					fail("-ENOSPC where no region fits");
 			} else {
 				fail("unexpected error from alloc");
@@ -155,6 +196,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n--;
 			break;
 		default:
+			if (op / 4 % 8 >= 4) {
+				move_end(oa, &in, op, live, n, &lo, &hi);
+				break;
+			}
 			forged = n > 0 ? live[take(&in, 2) % n] : stale;
 			switch (op / 4 % 4) {
 			case 0: forged = stale; break;
@@ -167,7 +212,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		if (++ops % 16 == 0 || in.left == 0) {
-			gap_fits(live, n, conf.size, 0, 0, &want);
+			gap_fits(live, n, lo, hi, 0, 0, &want);
 			mk_offset_report(oa, &got);
 			if (memcmp(&want, &got, sizeof(want)) != 0)
 				fail("report differs from the model");
@@ -178,7 +223,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (n > 0)
 		if (mk_offset_free(oa, &live[--n]) != 0)
 			fail("final free failed");
-	gap_fits(live, 0, conf.size, 0, 0, &want);
+	gap_fits(live, 0, lo, hi, 0, 0, &want);
 	mk_offset_report(oa, &got);
 	if (memcmp(&want, &got, sizeof(want)) != 0 || mk_offset_check(oa) != 0)
 		fail("not whole again after freeing everything");
