@@ -116,7 +116,7 @@ test_basic(void)
 	struct mk_service_conf conf;
 	struct mk_service *svc;
 	struct mk_client *c;
-	struct mk_buffer b, big;
+	struct mk_buffer b, big, copy;
 	struct mk_desc d;
 
 	mk_test_service_conf(&conf, 2);
@@ -138,7 +138,19 @@ test_basic(void)
 	/* larger than one shard, smaller than the segment: no shard can, so it fails */
 	CU_ASSERT_EQUAL(mk_client_alloc(c, 30 * MiB, 0, &big), -ENOMEM);
 	CU_ASSERT_EQUAL(mk_client_alloc(c, 20 * MiB, 0, &big), 0);
+	/* forged and stale handles, through the worker that owns the shard: -EINVAL */
+	copy = big;
+	copy.handle ^= UINT64_C(1) << 40;
+	CU_ASSERT_EQUAL(mk_client_free(c, &copy), -EINVAL);
+	copy = big;
+	copy.size--;
+	CU_ASSERT_EQUAL(mk_client_free(c, &copy), -EINVAL);
+	copy = big;
+	copy.offset = 49 * MiB;		/* outside the segment: refused before any ring */
+	CU_ASSERT_EQUAL(mk_client_free(c, &copy), -EINVAL);
+	copy = big;
 	CU_ASSERT_EQUAL(mk_client_free(c, &big), 0);
+	CU_ASSERT_EQUAL(mk_client_free(c, &copy), -EINVAL);	/* stale: freed already */
 	CU_ASSERT_EQUAL(mk_client_free(c, &b), 0);
 	CU_ASSERT_EQUAL(mk_client_free(c, &b), -EINVAL);	/* cleared: size 0 */
 	mk_client_close(c);
