@@ -31,7 +31,7 @@ enum mk_req_op {
 struct mk_req {
 	uint8_t op;		/* enum mk_req_op */
 	uint8_t flags;		/* MK_REQ_F_* */
-	uint8_t hops;		/* alloc: shards that answered -ENOMEM so far */
+	uint8_t reserved;
 	uint8_t segment;
 	uint16_t client;	/* completion ring */
 	uint16_t shard;		/* the shard it is for */

@@ -76,7 +76,6 @@ serve_alloc(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, stru
 			return true;
 		}
 		sh->counters.fail_nomem++;
-		rq->hops++;
 		rq->handle |= UINT64_C(1) << rq->shard;
 		next = mk_route_next(w->svc, seg, rq->size, rq->handle, rq->shard + 1u);
 		if (next < 0) {
