@@ -47,6 +47,14 @@ CU_pSuite mk_test_add_suite(const char *name, CU_InitializeFunc init, CU_Cleanup
 /** True when run with --long (or MK_TEST_LONG=1): model checks run 100x more steps. */
 bool mk_test_long(void);
 
+/* For loops: record the failed condition once and leave through the test's "out" label. */
+#define REQUIRE(cond) do { \
+	if (!(cond)) { \
+		CU_assertImplementation(CU_FALSE, __LINE__, #cond, __FILE__, __func__, CU_FALSE); \
+		goto out; \
+	} \
+} while (0)
+
 /* BENCH.md's PRNG under the names the suites use */
 #define mk_test_next mk_prng_next
 #define mk_test_below mk_prng_below

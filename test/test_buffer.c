@@ -36,13 +36,6 @@
 /** ...but gives up after this many steps (a reader that never runs fails the test). */
 #define SNAPSHOT_STEPS_MAX	(UINT64_C(50) << 20)
 
-#define REQUIRE(cond) do { \
-	if (!(cond)) { \
-		CU_assertImplementation(CU_FALSE, __LINE__, #cond, __FILE__, __func__, CU_FALSE); \
-		goto out; \
-	} \
-} while (0)
-
 /* The same body on both kinds behind the one interface, as two tests: body_offset, body_slab. */
 #define PER_KIND(body) \
 	static void body##_offset(void) { body(MK_ALLOC_KIND_OFFSET); } \

@@ -22,13 +22,6 @@
 /** Random descriptors whose every byte is flipped. */
 #define FLIP_DESCRIPTORS	64
 
-#define REQUIRE(cond) do { \
-	if (!(cond)) { \
-		CU_assertImplementation(CU_FALSE, __LINE__, #cond, __FILE__, __func__, CU_FALSE); \
-		goto out; \
-	} \
-} while (0)
-
 /* Bit by bit, as the polynomial's definition reads: the table version is checked against it. */
 static uint32_t
 crc32c_bitwise(const uint8_t *p, size_t len)

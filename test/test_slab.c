@@ -31,14 +31,6 @@
 #define MODEL_SLABS	64
 #define MODEL_LIVE	(1 << 16)
 
-/* For loops: record the failed condition once and leave through the test's "out" label. */
-#define REQUIRE(cond) do { \
-	if (!(cond)) { \
-		CU_assertImplementation(CU_FALSE, __LINE__, #cond, __FILE__, __func__, CU_FALSE); \
-		goto out; \
-	} \
-} while (0)
-
 /* CacheLib's generateAllocSizes() defaults, as the issue lists them. */
 static const uint32_t cachelib_classes[] = {
 	72, 96, 120, 152, 192, 240, 304, 384, 480, 600, 752, 944, 1184, 1480, 1856, 2320, 2904,
