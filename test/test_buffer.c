@@ -772,8 +772,17 @@ range_body(enum mk_alloc_kind kind)
 		CU_ASSERT_EQUAL(mk_allocator_cede(a, MK_OFFSET_HIGH, 4096, &got), -ENOTSUP);
 		CU_ASSERT_EQUAL(mk_allocator_adopt(a, MK_OFFSET_LOW, 4096), -ENOTSUP);
 	} else {
+		/* b sits at the low end: nothing to give there, all but b's bytes at the top */
+		CU_ASSERT_EQUAL(mk_allocator_edge_free(a, MK_OFFSET_LOW), 0);
+		CU_ASSERT_EQUAL(mk_allocator_edge_free(a, MK_OFFSET_HIGH), size - b.size);
 		CU_ASSERT_EQUAL(mk_allocator_cede(a, MK_OFFSET_HIGH, 1 << 20, &got), 0);
 		CU_ASSERT_EQUAL(got, 1 << 20);
+		CU_ASSERT_EQUAL(mk_allocator_edge_free(a, MK_OFFSET_HIGH),
+			size - b.size - (1 << 20));
+		/* the range may not grow past range_limit (here its first end) nor below 0 */
+		CU_ASSERT_EQUAL(mk_allocator_adopt(a, MK_OFFSET_HIGH, (1 << 20) + 1), -EINVAL);
+		CU_ASSERT_EQUAL(mk_allocator_adopt(a, MK_OFFSET_LOW, rb + 1), -EINVAL);
+		CU_ASSERT_EQUAL(mk_allocator_adopt(a, MK_OFFSET_LOW, 0), -EINVAL);
 		CU_ASSERT_EQUAL(mk_allocator_adopt(a, MK_OFFSET_LOW, 4096), 0);
 		mk_allocator_stats(a, &st);
 		CU_ASSERT_EQUAL(st.range_base, rb - 4096);

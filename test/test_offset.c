@@ -481,6 +481,9 @@ test_cede_adopt(void)
 	CU_ASSERT_EQUAL(mk_offset_adopt(oa, MK_OFFSET_HIGH, 0), -EINVAL);
 	CU_ASSERT_EQUAL(mk_offset_adopt(oa, MK_OFFSET_LOW, 5001), -EINVAL);	/* below 0 */
 	/* a whole free range gives up all but its last byte */
+	CU_ASSERT_EQUAL(mk_offset_edge_free(oa, MK_OFFSET_HIGH), 999);
+	CU_ASSERT_EQUAL(mk_offset_edge_free(oa, MK_OFFSET_LOW), 999);
+	CU_ASSERT_EQUAL(mk_offset_edge_free(oa, (enum mk_offset_side)2), 0);
 	CU_ASSERT_EQUAL(mk_offset_cede(oa, MK_OFFSET_HIGH, 5000, &got), 0);
 	CU_ASSERT_EQUAL(got, 999);
 	assert_report(oa, 1, 1, 1);
@@ -490,6 +493,8 @@ test_cede_adopt(void)
 	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 300, 0, &a), 0);	/* [5000, 5300) */
 	CU_ASSERT_EQUAL(mk_offset_cede(oa, MK_OFFSET_LOW, 10, &got), 0);
 	CU_ASSERT_EQUAL(got, 0);				/* the low end is allocated */
+	CU_ASSERT_EQUAL(mk_offset_edge_free(oa, MK_OFFSET_LOW), 0);
+	CU_ASSERT_EQUAL(mk_offset_edge_free(oa, MK_OFFSET_HIGH), 700);
 	CU_ASSERT_EQUAL(mk_offset_cede(oa, MK_OFFSET_HIGH, 200, &got), 0);
 	CU_ASSERT_EQUAL(got, 200);
 	assert_report(oa, 500, 500, 1);

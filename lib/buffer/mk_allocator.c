@@ -67,6 +67,10 @@ check_segment(const struct mk_allocator_conf *conf)
 	    conf->range_base > MK_OFFSET_SIZE_MAX - conf->size ||
 	    conf->range_base > UINTPTR_MAX - (uintptr_t)conf->base - (conf->size - 1))
 		return -EINVAL;
+	if (conf->range_limit != 0 && (conf->range_limit < conf->range_base + conf->size ||
+	    conf->range_limit > MK_OFFSET_SIZE_MAX ||
+	    conf->range_limit - 1 > UINTPTR_MAX - (uintptr_t)conf->base))
+		return -EINVAL;
 	if (mk_desc_check_name(conf->name, NULL, 0) != 0)
 		return -EINVAL;
 	endpoint = conf->endpoint != NULL ? conf->endpoint : "";
@@ -107,6 +111,8 @@ mk_allocator_create(const struct mk_allocator_conf *conf)
 	a->base_align = a->base & (~a->base + 1);
 	a->segment_size = conf->size;
 	a->range_base = conf->range_base;
+	a->range_limit = conf->range_limit != 0 ? conf->range_limit :
+		conf->range_base + conf->size;
 	a->rkey = conf->rkey;
 	snprintf(a->name, sizeof(a->name), "%s", conf->name);
 	snprintf(a->endpoint, sizeof(a->endpoint), "%s",
@@ -431,12 +437,24 @@ mk_allocator_adopt(struct mk_allocator *a, enum mk_offset_side side, uint64_t by
 {
 	int rc;
 
-	if (a == NULL)
+	if (a == NULL || bytes == 0 || (side != MK_OFFSET_LOW && side != MK_OFFSET_HIGH))
 		return -EINVAL;
 	if (a->ops->adopt == NULL)
 		return -ENOTSUP;
+	if (side == MK_OFFSET_LOW ? bytes > a->range_base :
+	    bytes > a->range_limit - a->range_base - a->capacity)
+		return -EINVAL;
 	rc = a->ops->adopt(a, side, bytes);
 	if (rc == 0)
 		range_publish(a);
 	return rc;
+}
+
+uint64_t
+mk_allocator_edge_free(const struct mk_allocator *a, enum mk_offset_side side)
+{
+	if (a == NULL || a->ops->edge_free == NULL ||
+	    (side != MK_OFFSET_LOW && side != MK_OFFSET_HIGH))
+		return 0;
+	return a->ops->edge_free(a, side);
 }

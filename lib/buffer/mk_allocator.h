@@ -94,6 +94,12 @@ struct mk_allocator_conf {
 	 * segment at base.
 	 */
 	uint64_t range_base;
+	/**
+	 * How far the range may grow by mk_allocator_adopt(): it stays inside
+	 * [0, range_limit). 0 = range_base + size (it may grow only at its low end). A
+	 * segment's shards take the segment's size.
+	 */
+	uint64_t range_limit;
 	/** Offset kind: node pool bounds (size and base are ignored: the conf's are used). */
 	struct mk_offset_conf offset;
 	/** Slab kind: slab and class parameters (its size field is ignored likewise). */
@@ -347,6 +353,20 @@ int mk_allocator_cede(struct mk_allocator *a, enum mk_offset_side side, uint64_t
 		uint64_t *ceded);
 
 /**
+ * The bytes mk_allocator_cede() could give up at one end now: the free region at that end
+ * (offset kind, less the byte a range keeps), or the run of whole free slabs there (slab
+ * kind, less the slab a range keeps). Owner thread only; O(1) for the offset kind.
+ *
+ * @param a
+ *   The allocator.
+ * @param side
+ *   Which end.
+ * @return
+ *   Bytes; 0 for bad arguments or an allocated end.
+ */
+uint64_t mk_allocator_edge_free(const struct mk_allocator *a, enum mk_offset_side side);
+
+/**
  * Take in @p bytes at one end of the range (what the neighbouring range ceded). Owner
  * thread only.
  *
@@ -357,7 +377,8 @@ int mk_allocator_cede(struct mk_allocator *a, enum mk_offset_side side, uint64_t
  * @param bytes
  *   How many.
  * @return
- *   0; -EINVAL; -ENOSPC (offset node pool full); -ENOTSUP for the slab kind.
+ *   0; -EINVAL (bad arguments, or the range would leave [0, range_limit)); -ENOSPC
+ *   (offset node pool full); -ENOTSUP for the slab kind.
  */
 int mk_allocator_adopt(struct mk_allocator *a, enum mk_offset_side side, uint64_t bytes);
 

@@ -106,6 +106,12 @@ offset_adopt(struct mk_allocator *a, enum mk_offset_side side, uint64_t bytes)
 	return rc;
 }
 
+static uint64_t
+offset_edge_free(const struct mk_allocator *a, enum mk_offset_side side)
+{
+	return mk_offset_edge_free(a->impl, side);
+}
+
 const struct mk_allocator_ops mk_allocator_offset_ops = {
 	.create = offset_create,
 	.destroy = offset_destroy,
@@ -113,6 +119,7 @@ const struct mk_allocator_ops mk_allocator_offset_ops = {
 	.free = offset_free,
 	.cede = offset_cede,
 	.adopt = offset_adopt,
+	.edge_free = offset_edge_free,
 	.largest_free = offset_largest_free,
 	.check = offset_check,
 };

@@ -34,6 +34,7 @@ struct mk_allocator_ops {
 	int (*cede)(struct mk_allocator *a, enum mk_offset_side side, uint64_t max,
 		uint64_t *ceded);
 	int (*adopt)(struct mk_allocator *a, enum mk_offset_side side, uint64_t bytes);
+	uint64_t (*edge_free)(const struct mk_allocator *a, enum mk_offset_side side);
 	uint64_t (*largest_free)(const struct mk_allocator *a);
 	/* The kind's checker, and its own live and byte counts for the metrics cross-check. */
 	int (*check)(const struct mk_allocator *a, uint64_t *live, uint64_t *used,
@@ -70,6 +71,7 @@ struct mk_allocator {
 	uint64_t segment_size;
 	uint64_t range_base;	/* offsets are in [range_base, range_base + capacity) */
 	uint64_t capacity;
+	uint64_t range_limit;	/* the range stays inside [0, range_limit) */
 	uint64_t gen;		/* registry generation, what buffers carry */
 	uint32_t id;		/* registry slot */
 	uint32_t rkey;

@@ -619,6 +619,19 @@ edge_node(const struct mk_offset *oa, enum mk_offset_side side)
 	return side == MK_OFFSET_LOW ? oa->nodes[NIL].addr_next : oa->nodes[NIL].addr_prev;
 }
 
+uint64_t
+mk_offset_edge_free(const struct mk_offset *oa, enum mk_offset_side side)
+{
+	const struct node *n;
+
+	if (oa == NULL || (side != MK_OFFSET_LOW && side != MK_OFFSET_HIGH))
+		return 0;
+	n = &oa->nodes[edge_node(oa, side)];
+	if (n->state != NODE_FREE)
+		return 0;
+	return n->size == oa->capacity ? n->size - 1 : n->size;
+}
+
 int
 mk_offset_cede(struct mk_offset *oa, enum mk_offset_side side, uint64_t max, uint64_t *ceded)
 {

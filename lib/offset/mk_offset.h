@@ -193,6 +193,19 @@ int mk_offset_cede(struct mk_offset *oa, enum mk_offset_side side, uint64_t max,
 		uint64_t *ceded);
 
 /**
+ * The free bytes at one end of the range: what mk_offset_cede() could give up there now
+ * (the free region at that end, less the byte a range always keeps). O(1).
+ *
+ * @param oa
+ *   The allocator.
+ * @param side
+ *   Which end.
+ * @return
+ *   Bytes; 0 when that end is allocated or for a bad side.
+ */
+uint64_t mk_offset_edge_free(const struct mk_offset *oa, enum mk_offset_side side);
+
+/**
  * Take in @p bytes of free space at one end of the range (what a neighbour ceded): they
  * join the free region at that end, or become one. O(1).
  *

@@ -97,6 +97,8 @@ move_end(struct mk_offset *oa, struct input *in, unsigned int op,
 	if (op & 64) {
 		gap = n == 0 ? *hi - *lo : side == MK_OFFSET_LOW ? live[0].offset - *lo :
 			*hi - (live[n - 1].offset + live[n - 1].size);
+		if (mk_offset_edge_free(oa, side) != gap - (gap == *hi - *lo))
+			fail("edge_free is not the edge gap");
 		want = gap < amount ? gap : amount;
 		want -= want == *hi - *lo;	/* the last byte stays */
 		if (mk_offset_cede(oa, side, amount, &got) != 0 || got != want)
