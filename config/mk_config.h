@@ -66,6 +66,12 @@
 #define MK_SERVICE_MAX_CLIENTS		16
 /** How often the control lcore gathers the shards' figures into routing views, in us. */
 #define MK_CONTROL_PERIOD_US		200
+/** Longest an allocation waits for a rebalancing move before it fails, in us. */
+#define MK_REBALANCE_WAIT_US		100000
+/** Drift threshold: neighbours' free bytes apart by this % of a mean shard's capacity. */
+#define MK_REBALANCE_DRIFT_PCT		50
+/** A boundary shifted by drift is not shifted back by drift for this long, in ms. */
+#define MK_REBALANCE_COOLDOWN_MS	1000
 /** How long a blocking client call retries a submission that found no room, in ms. */
 #define MK_CLIENT_RETRY_MS		1000
 

@@ -26,6 +26,7 @@ int test_descriptor_add(CU_pSuite s);
 #ifdef MK_TEST_HAVE_EAL
 int test_eal_register(void);
 int test_service_register(void);
+int test_rebalance_register(void);
 int test_telemetry_register(void);
 int test_service_json_register(void);
 int test_rdma_register(void);

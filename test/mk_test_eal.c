@@ -10,6 +10,7 @@
 #include <rte_errno.h>
 
 #include "mk_eal.h"
+#include "mk_test.h"
 #include "mk_test_eal.h"
 
 static char prefix[32];
@@ -129,4 +130,17 @@ mk_test_service_conf(struct mk_service_conf *conf, unsigned int workers)
 	conf->segments[1].kind = MK_ALLOC_KIND_SLAB;
 	conf->segments[1].socket = -1;
 	snprintf(conf->segments[1].mem_driver, sizeof(conf->segments[1].mem_driver), "anon");
+}
+
+struct mk_service *
+mk_test_service_start(const struct mk_service_conf *conf)
+{
+	char err[256] = "";
+	struct mk_service *svc = mk_service_create(conf, err, sizeof(err));
+
+	if (svc == NULL)
+		fprintf(stderr, "mk_service_create: %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(svc);
+	CU_ASSERT_EQUAL_FATAL(mk_service_start(svc), 0);
+	return svc;
 }

@@ -39,4 +39,9 @@ const char *mk_test_eal_prefix(void);
  */
 void mk_test_service_conf(struct mk_service_conf *conf, unsigned int workers);
 
+/**
+ * Create and start a service, failing the test (fatally) with the reason when it cannot.
+ */
+struct mk_service *mk_test_service_start(const struct mk_service_conf *conf);
+
 #endif /* MK_TEST_EAL_H */

@@ -15,7 +15,7 @@
 #include "mk_client.h"
 
 /** The /mkalloc/ commands, in the order the suite's tests index them. */
-#define MK_TEST_TEL_COMMANDS 7
+#define MK_TEST_TEL_COMMANDS 8
 extern const char *const mk_test_tel_commands[MK_TEST_TEL_COMMANDS];
 
 /** Bring the suite's service up if it is not (segments "off" and "slab", known buffers);

@@ -20,6 +20,7 @@ static const struct {
 #ifdef MK_TEST_HAVE_EAL
 	{ "eal", test_eal_register },
 	{ "service", test_service_register },
+	{ "rebalance", test_rebalance_register },
 	{ "telemetry", test_telemetry_register },
 	{ "service_json", test_service_json_register },
 	{ "rdma", test_rdma_register },

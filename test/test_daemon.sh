@@ -164,14 +164,15 @@ while_running_default() {
 	local pid=$1 out
 	out=$(printf '%s\n' /mkalloc/segments /mkalloc/segment,kv /mkalloc/shards,kv \
 		/mkalloc/shard,kv:0 /mkalloc/routing,kv /mkalloc/config /mkalloc/clients \
-		/mkalloc/segment,nope | dpdk-telemetry.py -f "$prefix" 2>&1)
+		/mkalloc/rebalance,kv /mkalloc/segment,nope | dpdk-telemetry.py -f "$prefix" 2>&1)
 	if printf '%s\n' "$out" | python3 -c '
 import json, sys
 ans = [next(iter(json.loads(l).values())) for l in sys.stdin.read().splitlines()]
-assert len(ans) == 8, len(ans)
+assert len(ans) == 9, len(ans)
 assert ans[0] == ["kv"] and ans[1]["capacity"] > 0 and ans[1]["ops"]["allocs"] > 0
 assert ans[2]["count"] == 2 and ans[4]["control"] == 1 and ans[5]["state"] == "running"
-assert not any(isinstance(a, dict) and "error" in a for a in ans[:7]) and "error" in ans[7]
+assert ans[7]["enabled"] == 1 and ans[7]["ledger_mismatch"] == 0
+assert not any(isinstance(a, dict) and "error" in a for a in ans[:8]) and "error" in ans[8]
 '; then
 		pass "default: every /mkalloc/ command read through dpdk-telemetry.py"
 	else
@@ -181,7 +182,7 @@ assert not any(isinstance(a, dict) and "error" in a for a in ans[:7]) and "error
 import random
 r = random.Random(7)
 cmds = ["/mkalloc/segment", "/mkalloc/shards", "/mkalloc/shard", "/mkalloc/routing",
-	"/mkalloc/segments", "/mkalloc/config", "/mkalloc/clients"]
+	"/mkalloc/segments", "/mkalloc/config", "/mkalloc/clients", "/mkalloc/rebalance"]
 for i in range(10000):
 	p = "".join(chr(r.randrange(33, 127)) for _ in range(r.randrange(0, 40)))
 	print(r.choice(cmds) + "," + p)

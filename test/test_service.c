@@ -97,19 +97,6 @@ test_conf_validation(void)
 	expect_conf_error(&conf, "max_clients");
 }
 
-static struct mk_service *
-start(const struct mk_service_conf *conf)
-{
-	char err[256] = "";
-	struct mk_service *svc = mk_service_create(conf, err, sizeof(err));
-
-	if (svc == NULL)
-		fprintf(stderr, "mk_service_create: %s\n", err);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(svc);
-	CU_ASSERT_EQUAL_FATAL(mk_service_start(svc), 0);
-	return svc;
-}
-
 static void
 test_basic(void)
 {
@@ -120,7 +107,7 @@ test_basic(void)
 	struct mk_desc d;
 
 	mk_test_service_conf(&conf, 2);
-	svc = start(&conf);
+	svc = mk_test_service_start(&conf);
 	CU_ASSERT_PTR_NULL(mk_client_open("nope"));
 	c = mk_client_open("off");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
@@ -336,7 +323,7 @@ traffic_test(unsigned int workers, unsigned int clients, uint32_t depth, unsigne
 	mk_test_service_conf(&conf, workers);
 	conf.client_depth = depth;
 	conf.max_clients = clients + 1;
-	svc = start(&conf);
+	svc = mk_test_service_start(&conf);
 	for (i = 0; i < clients; i++) {
 		memset(&t[i], 0, sizeof(t[i]));
 		t[i].segment = i % 2 ? "slab" : "off";
@@ -398,7 +385,7 @@ test_backpressure(void)
 	mk_test_service_conf(&conf, 3);
 	conf.client_depth = 2;
 	conf.max_clients = 1;
-	svc = start(&conf);
+	svc = mk_test_service_start(&conf);
 	c = mk_client_open("off");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_PTR_NULL(mk_client_open("off"));	/* max_clients */
@@ -443,7 +430,7 @@ test_shutdown_pending(void)
 
 	mk_test_service_conf(&conf, 2);
 	conf.client_depth = 64;
-	svc = start(&conf);
+	svc = mk_test_service_start(&conf);
 	c = mk_client_open("off");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_EQUAL(mk_client_alloc(c, 12345, 0, &kept), 0);
@@ -544,7 +531,7 @@ routing_run(bool routing, uint64_t *forwarded)
 	conf.control = true;
 	conf.control_lcore = mk_lcore_nth(2);
 	conf.routing = routing;
-	svc = start(&conf);
+	svc = mk_test_service_start(&conf);
 	c = mk_client_open("off");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	/* 48 MiB in two shards of 24: exactly 16 buffers of 3 MiB fit, 8 a shard */
@@ -554,7 +541,7 @@ routing_run(bool routing, uint64_t *forwarded)
 	/* every other one back: 24 MiB free in 3 MiB holes, none holds 6 MiB */
 	for (i = 0; i < n; i += 2)
 		CU_ASSERT_EQUAL(mk_client_free(c, &b[i]), 0);
-	CU_ASSERT_EQUAL(mk_client_alloc(c, 6 * MiB, 0, &big), -ENOMEM);
+	CU_ASSERT_EQUAL(mk_client_alloc_flags(c, 6 * MiB, 0, MK_CLIENT_NOWAIT, &big), -ENOMEM);
 	for (i = 0; i < n; i += 2)
 		CU_ASSERT_EQUAL(mk_client_alloc(c, 3 * MiB, 0, &b[i]), 0);
 	*forwarded = shard_sum(svc, "off", offsetof(struct mk_shard_stats, forwarded));

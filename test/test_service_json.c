@@ -121,8 +121,14 @@ test_auto(void)
 	CU_ASSERT_EQUAL(conf.control_lcore, mk_lcore_nth(others - 3));
 	/* a count takes the first ones; one worker needs no control lcore */
 	CU_ASSERT_EQUAL_FATAL(parse("{ \"workers\": 2, \"idle\": \"pause\", \"routing\": false,"
+		" \"rebalance\": false, \"rebalance_wait_us\": 5000, \"rebalance_drift_pct\": 0,"
+		" \"rebalance_cooldown_ms\": 20,"
 		" \"segments\": [ { \"name\": \"a\", \"size\": \"8M\" } ] }", NULL, &conf, err,
 		sizeof(err)), 0);
+	CU_ASSERT(!conf.rebalance);
+	CU_ASSERT_EQUAL(conf.rebalance_wait_us, 5000);
+	CU_ASSERT_EQUAL(conf.rebalance_drift_pct, 0);
+	CU_ASSERT_EQUAL(conf.rebalance_cooldown_ms, 20);
 	CU_ASSERT_EQUAL(conf.nb_workers, 2);
 	CU_ASSERT_EQUAL(conf.worker_lcores[1], mk_lcore_nth(1));
 	CU_ASSERT(conf.control && !conf.routing);
@@ -131,6 +137,10 @@ test_auto(void)
 	CU_ASSERT_EQUAL_FATAL(parse("{ \"workers\": 1, \"segments\": [ { \"name\": \"a\","
 		" \"size\": \"8M\" } ] }", NULL, &conf, err, sizeof(err)), 0);
 	CU_ASSERT(!conf.control && !conf.routing);
+	/* the defaults of mk_config.h */
+	CU_ASSERT(conf.rebalance);
+	CU_ASSERT_EQUAL(conf.rebalance_wait_us, MK_REBALANCE_WAIT_US);
+	CU_ASSERT_EQUAL(conf.rebalance_drift_pct, MK_REBALANCE_DRIFT_PCT);
 }
 
 /* A config of one segment "a" of 8 MiB, with more keys in the segment or at the top. */
@@ -219,6 +229,12 @@ test_refused(void)
 			AT_TOP("\"control_period_us\": 1000001, ") },
 		{ -EINVAL, "routing: true or false expected, not a string",
 			AT_TOP("\"routing\": \"yes\", ") },
+		{ -EINVAL, "rebalance: true or false expected, not a number",
+			AT_TOP("\"rebalance\": 1, ") },
+		{ -EINVAL, "rebalance_wait_us: 10000001 is not an integer in 0..10000000",
+			AT_TOP("\"rebalance_wait_us\": 10000001, ") },
+		{ -EINVAL, "rebalance_drift_pct: -1 is not an integer in 0..1000",
+			AT_TOP("\"rebalance_drift_pct\": -1, ") },
 		{ -ENOMEM, "segments[0].size: 1125899906842624 bytes cannot be reserved",
 			SEG("\"name\": \"a\", \"size\": \"1P\"") },
 		{ -ENOMEM, "segments[1].size: 1125899906842624 bytes cannot be reserved",

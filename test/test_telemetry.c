@@ -48,7 +48,7 @@
 
 const char *const mk_test_tel_commands[MK_TEST_TEL_COMMANDS] = {
 	"/mkalloc/segments", "/mkalloc/segment", "/mkalloc/shards", "/mkalloc/shard",
-	"/mkalloc/routing", "/mkalloc/config", "/mkalloc/clients",
+	"/mkalloc/routing", "/mkalloc/config", "/mkalloc/clients", "/mkalloc/rebalance",
 };
 
 /* The suite's service and what it allocated. */
@@ -104,7 +104,8 @@ suite_cleanup(void)
 
 /*
  * The known state: on "off" the buffers of off_sizes, one of 8 KiB made and freed, one of
- * 30 MiB refused by both 24 MiB shards; on "slab" those of slab_sizes. Then a bounded wait
+ * 30 MiB refused by both 24 MiB shards, without waiting for a move that would make room; on
+ * "slab" those of slab_sizes. Then a bounded wait
  * for the control lcore to publish a view that shows them.
  */
 static void
@@ -132,7 +133,7 @@ service_up(void)
 		CU_ASSERT_EQUAL(mk_client_alloc(cl_slab, slab_sizes[i], 0, &bufs[nb_bufs++]), 0);
 	CU_ASSERT_EQUAL(mk_client_alloc(cl_off, 8192, 0, &b), 0);
 	CU_ASSERT_EQUAL(mk_client_free(cl_off, &b), 0);
-	CU_ASSERT_EQUAL(mk_client_alloc(cl_off, 30 * MiB, 0, &b), -ENOMEM);
+	CU_ASSERT_EQUAL(mk_client_alloc_flags(cl_off, 30 * MiB, 0, MK_CLIENT_NOWAIT, &b), -ENOMEM);
 	for (waited = 0; waited < 5000; waited++) {
 		mk_service_route_view(svc, 0, &v);
 		if (v.version > 0 && v.live_buffers == RTE_DIM(off_sizes))
@@ -433,11 +434,12 @@ test_stock_client(void)
 		"/", "/mkalloc/segments", "/mkalloc/segment,off", "/mkalloc/segment,slab",
 		"/mkalloc/shards,off", "/mkalloc/shard,off:1", "/mkalloc/routing,off",
 		"/mkalloc/config", "/mkalloc/clients", "/help,/mkalloc/shard",
-		/* 10..: each an error object */
+		"/mkalloc/rebalance,off",
+		/* 11..: each an error object */
 		"/mkalloc/segment", "/mkalloc/segment,offx", "/mkalloc/shard,off",
 		"/mkalloc/shard,off:2", "/mkalloc/shard,off:1x", "/mkalloc/shard,:0",
 		"/mkalloc/shards,abcdefghijklmnopqrstuvwxyz", "/mkalloc/config,x",
-		"/mkalloc/routing,",
+		"/mkalloc/routing,", "/mkalloc/rebalance", "/mkalloc/rebalance,off,x",
 	};
 	cJSON *r[RTE_DIM(cmds)] = { NULL };
 	const cJSON *a, *list;
@@ -500,15 +502,23 @@ test_stock_client(void)
 	CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(a, "slots")), 2);
 	a = mk_test_tel_answer(r[9], "/help");
 	CU_ASSERT(strstr(str(a, "/mkalloc/shard"), "shard id") != NULL);
+	/* the 30 MiB allocation did not wait: nothing moved */
+	a = mk_test_tel_answer(r[10], "/mkalloc/rebalance");
+	CU_ASSERT_STRING_EQUAL(str(a, "segment"), "off");
+	CU_ASSERT_EQUAL(num(a, "enabled"), 1);
+	CU_ASSERT_EQUAL(num(a, "moves"), 0);
+	CU_ASSERT_EQUAL(num(a, "waited"), 0);
+	CU_ASSERT_EQUAL(num(a, "ledger_mismatch"), 0);
+	CU_ASSERT_EQUAL(len_of(cJSON_GetObjectItemCaseSensitive(a, "last"), "bytes"), 0);
 
-	for (i = 10; i < RTE_DIM(cmds); i++) {
+	for (i = 11; i < RTE_DIM(cmds); i++) {
 		char cmd[64];
 		const char *e;
 
 		snprintf(cmd, sizeof(cmd), "%.*s", (int)strcspn(cmds[i], ","), cmds[i]);
 		e = mk_test_tel_error(mk_test_tel_answer(r[i], cmd));
 		CU_ASSERT_PTR_NOT_NULL(e);
-		printf("%s    %s -> %s", i == 10 ? "\n" : "", cmds[i], e != NULL ? e : "(none)\n");
+		printf("%s    %s -> %s", i == 11 ? "\n" : "", cmds[i], e != NULL ? e : "(none)\n");
 		printf("\n");
 	}
 	for (i = 0; i < RTE_DIM(cmds); i++)
@@ -534,7 +544,7 @@ reader_main(void *arg)
 	static const char *const good[] = {
 		"/mkalloc/segments", "/mkalloc/segment,off", "/mkalloc/shards,slab",
 		"/mkalloc/shard,off:1", "/mkalloc/routing,off", "/mkalloc/config",
-		"/mkalloc/clients",
+		"/mkalloc/clients", "/mkalloc/rebalance,off",
 	};
 	struct reader *rd = arg;
 	unsigned int i = 0;

@@ -43,7 +43,7 @@ param_valid(unsigned int cmd, const char *param)
 			return false;
 		return (colon - param == 3 && strncmp(param, "off", 3) == 0) ||
 			(colon - param == 4 && strncmp(param, "slab", 4) == 0);
-	default:			/* segment, shards, routing */
+	default:			/* segment, shards, routing, rebalance */
 		return param != NULL && (strcmp(param, "off") == 0 || strcmp(param, "slab") == 0);
 	}
 }

@@ -294,6 +294,12 @@ mk_allocator_capacity(const struct mk_allocator *a)
 }
 
 uint64_t
+mk_allocator_range_base(const struct mk_allocator *a)
+{
+	return a->range_base;
+}
+
+uint64_t
 mk_allocator_size(const struct mk_allocator *a)
 {
 	return atomic_load_explicit(&a->m.allocated_bytes, memory_order_relaxed);

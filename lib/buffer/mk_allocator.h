@@ -258,6 +258,16 @@ enum mk_alloc_kind mk_allocator_kind(const struct mk_allocator *a);
 uint64_t mk_allocator_capacity(const struct mk_allocator *a);
 
 /**
+ * @param a
+ *   The allocator.
+ * @return
+ *   The first offset of its range now (it moves with mk_allocator_cede() and
+ *   mk_allocator_adopt() at the low end). Owner thread, or any thread through
+ *   mk_allocator_stats().
+ */
+uint64_t mk_allocator_range_base(const struct mk_allocator *a);
+
+/**
  * The seed's size(): bytes handed out, counted as the sizes asked for.
  *
  * @param a

@@ -310,20 +310,33 @@ alloc_precheck(const struct mk_client *c, uint64_t size, uint64_t align)
 	return size > c->seg->max_alloc ? -E2BIG : 0;
 }
 
+static uint8_t
+req_flags(unsigned int flags)
+{
+	return (flags & MK_CLIENT_NOWAIT) ? MK_REQ_F_NOWAIT : 0;
+}
+
 int
-mk_client_alloc(struct mk_client *c, uint64_t size, uint64_t align, struct mk_buffer *out)
+mk_client_alloc_flags(struct mk_client *c, uint64_t size, uint64_t align, unsigned int flags,
+	struct mk_buffer *out)
 {
 	struct mk_completion done;
 	struct mk_req rq;
 	int rc = alloc_precheck(c, size, align);
 
-	if (rc != 0 || out == NULL)
+	if (rc != 0 || out == NULL || (flags & ~MK_CLIENT_NOWAIT) != 0)
 		return rc != 0 ? rc : -EINVAL;
-	req_alloc(c, &rq, size, align, 0, MK_REQ_F_SYNC);
+	req_alloc(c, &rq, size, align, 0, MK_REQ_F_SYNC | req_flags(flags));
 	run_sync(c, &rq, &done, 1);
 	if (done.status == 0)
 		*out = done.buf;
 	return done.status;
+}
+
+int
+mk_client_alloc(struct mk_client *c, uint64_t size, uint64_t align, struct mk_buffer *out)
+{
+	return mk_client_alloc_flags(c, size, align, 0, out);
 }
 
 int
@@ -404,15 +417,24 @@ mk_client_free_burst(struct mk_client *c, struct mk_buffer *bufs, int *status, u
 }
 
 int
-mk_client_submit_alloc(struct mk_client *c, uint64_t size, uint64_t align, uint64_t tag)
+mk_client_submit_alloc_flags(struct mk_client *c, uint64_t size, uint64_t align, uint64_t tag,
+	unsigned int flags)
 {
 	struct mk_req rq;
 	int rc = alloc_precheck(c, size, align);
 
 	if (rc != 0)
 		return rc;
-	req_alloc(c, &rq, size, align, tag, 0);
+	if ((flags & ~MK_CLIENT_NOWAIT) != 0)
+		return -EINVAL;
+	req_alloc(c, &rq, size, align, tag, req_flags(flags));
 	return submit(c, &rq);
+}
+
+int
+mk_client_submit_alloc(struct mk_client *c, uint64_t size, uint64_t align, uint64_t tag)
+{
+	return mk_client_submit_alloc_flags(c, size, align, tag, 0);
 }
 
 int

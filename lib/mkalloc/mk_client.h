@@ -20,6 +20,9 @@
  *   batched per worker and sent a burst at a time: when a batch is full, at every poll and
  *   blocking call, and at mk_client_flush(). A request that was submitted but not yet sent
  *   when the service stops is answered -ESHUTDOWN.
+ * An allocation that no shard can serve as the shards stand, but that would fit after the
+ * control lcore moves free capacity between neighbouring shards, waits for that move (up
+ * to the service's rebalance_wait_us) unless it was made with MK_CLIENT_NOWAIT.
  * Buffers are lib/buffer's struct mk_buffer, with segment-global offsets; free them through
  * a client (any client of the segment, on any lcore), never with mk_buffer_free(), since
  * their allocator belongs to a worker lcore. Every request gets exactly one completion.
@@ -39,6 +42,12 @@ enum mk_client_op {
 	MK_CLIENT_ALLOC = 1,
 	MK_CLIENT_FREE = 2,
 };
+
+/**
+ * Allocation flag: fail at once with -ENOMEM rather than wait for capacity to move between
+ * shards (mk_client_alloc_flags(), mk_client_submit_alloc_flags()).
+ */
+#define MK_CLIENT_NOWAIT	0x1u
 
 /** One completion of an asynchronous request. */
 struct mk_completion {
@@ -83,10 +92,30 @@ void mk_client_close(struct mk_client *c);
  *   Filled in on success.
  * @return
  *   0; -EINVAL (bad size or alignment), -E2BIG (larger than the segment's kind serves),
- *   -ENOMEM (no shard can hold it), -ENOSPC (node pools full), -EAGAIN (the client's
- *   depth stayed in flight past the retry bound), -ESHUTDOWN.
+ *   -ENOMEM (no shard can hold it, even after moving capacity between shards), -ENOSPC
+ *   (node pools full), -EAGAIN (the client's depth stayed in flight past the retry bound),
+ *   -ESHUTDOWN.
  */
 int mk_client_alloc(struct mk_client *c, uint64_t size, uint64_t align, struct mk_buffer *out);
+
+/**
+ * mk_client_alloc() with flags.
+ *
+ * @param c
+ *   The client.
+ * @param size
+ *   Bytes, at least 1.
+ * @param align
+ *   0 or 1 for none, else a power of two.
+ * @param flags
+ *   0 or MK_CLIENT_NOWAIT.
+ * @param out
+ *   Filled in on success.
+ * @return
+ *   As mk_client_alloc(); -EINVAL for an unknown flag.
+ */
+int mk_client_alloc_flags(struct mk_client *c, uint64_t size, uint64_t align,
+	unsigned int flags, struct mk_buffer *out);
 
 /**
  * Free a buffer and wait for the answer.
@@ -155,6 +184,25 @@ unsigned int mk_client_free_burst(struct mk_client *c, struct mk_buffer *bufs, i
  *   size of 0 or a bad alignment; -E2BIG for a size the segment never serves; -ESHUTDOWN.
  */
 int mk_client_submit_alloc(struct mk_client *c, uint64_t size, uint64_t align, uint64_t tag);
+
+/**
+ * mk_client_submit_alloc() with flags.
+ *
+ * @param c
+ *   The client.
+ * @param size
+ *   Bytes.
+ * @param align
+ *   Alignment.
+ * @param tag
+ *   Anything; given back in the completion.
+ * @param flags
+ *   0 or MK_CLIENT_NOWAIT.
+ * @return
+ *   As mk_client_submit_alloc(); -EINVAL for an unknown flag.
+ */
+int mk_client_submit_alloc_flags(struct mk_client *c, uint64_t size, uint64_t align,
+	uint64_t tag, unsigned int flags);
 
 /**
  * Submit a free; its completion comes from mk_client_poll().

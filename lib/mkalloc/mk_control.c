@@ -1,18 +1,57 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control lcore: every period it reads each shard's published figures and publishes, per
- * segment, a routing view (shards by largest free region). Clients and workers read the view
- * to send an allocation where it fits best, so that a segment split into shards fails only
- * when no shard can hold the request. The control lcore never touches an allocator.
+ * The control lcore: every period it reads each shard's published figures, rebalances
+ * capacity between shards (mk_rebalance.c), and publishes, per segment, a routing view
+ * (shards by largest free region) and its rebalancing figures. Clients and workers read the
+ * view to send an allocation where it fits best, so that a segment split into shards fails
+ * only when no shard can hold the request. The control lcore never touches an allocator.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_seqlock.h>
 
 #include "mk_config.h"
-#include "mk_service_pvt.h"
+#include "mk_control_pvt.h"
+
+struct mk_control *
+mk_control_create(struct mk_service *svc)
+{
+	const struct mk_service_conf *c = &svc->conf;
+	struct mk_control *ctl = calloc(1, sizeof(*ctl));
+	unsigned int i, k;
+
+	if (ctl == NULL)
+		return NULL;
+	ctl->svc = svc;
+	ctl->hz = rte_get_timer_hz();
+	ctl->wait_cycles = ctl->hz * (c->rebalance_wait_us != 0 ? c->rebalance_wait_us :
+		MK_REBALANCE_WAIT_US) / 1000000;
+	ctl->cooldown_cycles = ctl->hz * c->rebalance_cooldown_ms / 1000;
+	ctl->max_parked = c->max_clients * c->client_depth;
+	ctl->parked = calloc(ctl->max_parked, sizeof(*ctl->parked));
+	if (ctl->parked == NULL) {
+		free(ctl);
+		return NULL;
+	}
+	/* the ledger starts from the shards as created */
+	for (i = 0; i < svc->nb_segments; i++)
+		for (k = 0; k < svc->segments[i].nb_shards; k++)
+			ctl->seg[i].cap[k] = mk_allocator_capacity(svc->segments[i].shards[k].alloc);
+	return ctl;
+}
+
+void
+mk_control_destroy(struct mk_control *ctl)
+{
+	if (ctl == NULL)
+		return;
+	free(ctl->parked);
+	free(ctl);
+}
 
 static int
 by_largest_free(const void *a, const void *b)
@@ -26,49 +65,82 @@ by_largest_free(const void *a, const void *b)
 	return x->shard < y->shard ? -1 : (x->shard > y->shard);
 }
 
+/* The view: the shards' published figures, with capacities from the ledger. */
 static void
-publish_view(struct mk_service *svc, struct mk_segment *seg)
+publish_view(struct mk_control *ctl, struct mk_segment *seg)
 {
-	struct mk_shard_stats st[MK_WORKERS_MAX];
+	struct mk_seg_control *sc = &ctl->seg[seg->index];
 	struct mk_route_view v;
 	unsigned int k;
-	int n = mk_service_shard_stats(svc, seg->index, st, MK_WORKERS_MAX);
 
 	memset(&v, 0, sizeof(v));
 	v.version = seg->route.view.version + 1;	/* only this lcore writes it */
-	v.nb_shards = (unsigned int)n;
+	v.nb_shards = seg->nb_shards;
+	v.in_transit = sc->in_transit;
 	for (k = 0; k < v.nb_shards; k++) {
+		const struct mk_shard_stats *st = &sc->st[k];
+
 		v.shard[k] = (struct mk_route_entry){
-			.shard = k, .largest_free = st[k].largest_free,
-			.free_bytes = st[k].free_bytes, .live_buffers = st[k].live_buffers,
+			.shard = k, .capacity = sc->cap[k], .largest_free = st->largest_free,
+			.free_bytes = st->free_bytes, .live_buffers = st->live_buffers,
 		};
-		v.capacity += st[k].capacity;
-		v.free_bytes += st[k].free_bytes;
-		v.live_buffers += st[k].live_buffers;
-		if (st[k].largest_free > v.largest_free)
-			v.largest_free = st[k].largest_free;
+		v.capacity += sc->cap[k];
+		v.free_bytes += st->free_bytes;
+		v.live_buffers += st->live_buffers;
+		if (st->largest_free > v.largest_free)
+			v.largest_free = st->largest_free;
 	}
 	qsort(v.shard, v.nb_shards, sizeof(v.shard[0]), by_largest_free);
 	rte_seqlock_write_lock(&seg->route.lock);
 	seg->route.view = v;
+	seg->route.rebalance = sc->info;
 	rte_seqlock_write_unlock(&seg->route.lock);
 }
 
+/* Every period, or ten times as often while a move is under way or an allocation waits. */
 int
 mk_control_main(void *arg)
 {
 	struct mk_service *svc = arg;
+	struct mk_control *ctl = svc->control;
 	uint32_t period = svc->conf.control_period_us != 0 ? svc->conf.control_period_us :
 		MK_CONTROL_PERIOD_US;
-	struct timespec tick = { .tv_sec = period / 1000000, .tv_nsec = period % 1000000 * 1000 };
+	uint32_t brisk = RTE_MAX(period / 10, 10u);
 	unsigned int i;
+	bool busy;
 
 	while (atomic_load_explicit(&svc->state, memory_order_acquire) != MK_SVC_STOPPED) {
+		uint32_t us;
+		struct timespec tick;
+
+		mk_rebalance_drain(ctl);
 		for (i = 0; i < svc->nb_segments; i++)
-			publish_view(svc, &svc->segments[i]);
+			mk_service_shard_stats(svc, i, ctl->seg[i].st, MK_WORKERS_MAX);
+		busy = mk_rebalance_round(ctl);
+		for (i = 0; i < svc->nb_segments; i++)
+			publish_view(ctl, &svc->segments[i]);
 		/* not a data-plane loop: it sleeps between looks */
+		us = busy ? brisk : period;
+		tick = (struct timespec){ .tv_sec = us / 1000000, .tv_nsec = us % 1000000 * 1000 };
 		nanosleep(&tick, NULL);
 	}
+	return 0;
+}
+
+int
+mk_service_rebalance_info(const struct mk_service *svc, unsigned int segment,
+	struct mk_rebalance_info *out)
+{
+	const struct mk_route_pub *pub;
+	uint32_t sn;
+
+	if (segment >= svc->nb_segments || out == NULL)
+		return -EINVAL;
+	pub = &svc->segments[segment].route;
+	do {
+		sn = rte_seqlock_read_begin(&pub->lock);
+		*out = pub->rebalance;
+	} while (rte_seqlock_read_retry(&pub->lock, sn));
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -40,6 +41,10 @@ mk_service_conf_defaults(struct mk_service_conf *conf)
 	conf->burst = MK_SERVICE_BURST;
 	conf->client_depth = MK_SERVICE_CLIENT_DEPTH;
 	conf->max_clients = MK_SERVICE_MAX_CLIENTS;
+	conf->rebalance = true;
+	conf->rebalance_wait_us = MK_REBALANCE_WAIT_US;
+	conf->rebalance_drift_pct = MK_REBALANCE_DRIFT_PCT;
+	conf->rebalance_cooldown_ms = MK_REBALANCE_COOLDOWN_MS;
 }
 
 bool
@@ -180,6 +185,15 @@ mk_service_conf_check(const struct mk_service_conf *conf, char *err, size_t errl
 			return mk_errf(err, errlen, -EINVAL, "control_period_us: at most 1000000,"
 				" not %u", conf->control_period_us);
 	}
+	if (conf->rebalance_wait_us > 10000000)
+		return mk_errf(err, errlen, -EINVAL, "rebalance_wait_us: at most 10000000, not %u",
+			conf->rebalance_wait_us);
+	if (conf->rebalance_drift_pct > 1000)
+		return mk_errf(err, errlen, -EINVAL, "rebalance_drift_pct: at most 1000, not %u",
+			conf->rebalance_drift_pct);
+	if (conf->rebalance_cooldown_ms > 3600000)
+		return mk_errf(err, errlen, -EINVAL, "rebalance_cooldown_ms: at most 3600000, not"
+			" %u", conf->rebalance_cooldown_ms);
 	if (conf->burst == 0 || conf->burst > 64)
 		return mk_errf(err, errlen, -EINVAL, "burst: 1..64, not %u", conf->burst);
 	if (conf->client_depth == 0 || conf->client_depth > (1u << 16))
@@ -201,16 +215,17 @@ mk_segment_shard_of(const struct mk_segment *seg, uint64_t offset)
 {
 	unsigned int lo = 0, hi = seg->nb_shards;
 
+	if (offset >= seg->conf.size)
+		return NULL;
+	/* the last boundary at or below offset; bound[0] = 0 */
 	while (hi - lo > 1) {
 		unsigned int mid = (lo + hi) / 2;
 
-		if (seg->shards[mid].base <= offset)
+		if (mk_shard_lo(seg, mid) <= offset)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	if (offset - seg->shards[lo].base >= seg->shards[lo].len || offset < seg->shards[lo].base)
-		return NULL;
 	return &seg->shards[lo];
 }
 
@@ -278,10 +293,13 @@ segment_create(struct mk_service *svc, unsigned int i, char *err, size_t errlen)
 	rc = segment_register(seg, err, errlen);
 	if (rc != 0)
 		return rc;
+	seg->granule = granule;
 	seg->nb_shards = s->nb_workers;
 	seg->shards = rte_zmalloc("mk_shards", sizeof(*seg->shards) * seg->nb_shards,
 		RTE_CACHE_LINE_SIZE);
-	if (seg->shards == NULL)
+	seg->bound = rte_zmalloc("mk_bounds", sizeof(*seg->bound) * (seg->nb_shards + 1),
+		RTE_CACHE_LINE_SIZE);
+	if (seg->shards == NULL || seg->bound == NULL)
 		return mk_errf(err, errlen, -ENOMEM, "segment '%s': out of memory", s->name);
 
 	/* equal shards on granule boundaries; the last one takes the rest */
@@ -300,11 +318,13 @@ segment_create(struct mk_service *svc, unsigned int i, char *err, size_t errlen)
 		sh->seg = seg;
 		sh->index = k;
 		sh->worker = worker_index(svc, s->workers[k]);
-		sh->base = share * k;
-		sh->len = ac.size;
-		/* one offset space per segment: a shard's buffers carry segment offsets */
+		atomic_store(&seg->bound[k], share * k);
+		atomic_store(&seg->bound[k + 1], share * k + ac.size);
+		/* one offset space per segment: a shard's buffers carry segment offsets, and
+		 * its range may move anywhere inside the segment */
 		ac.base = seg->mem.addr;
-		ac.range_base = sh->base;
+		ac.range_base = share * k;
+		ac.range_limit = s->size;
 		rte_seqlock_init(&sh->pub.lock);
 		sh->alloc = mk_allocator_create(&ac);
 		if (sh->alloc == NULL)
@@ -313,7 +333,6 @@ segment_create(struct mk_service *svc, unsigned int i, char *err, size_t errlen)
 		sh->counters.segment = i;
 		sh->counters.shard = k;
 		sh->counters.lcore = s->workers[k];
-		sh->counters.base = sh->base;
 		svc->workers[sh->worker].shards[svc->workers[sh->worker].nb_shards++] = sh;
 		mk_shard_publish(sh);
 	}
@@ -329,6 +348,8 @@ segment_destroy(struct mk_segment *seg)
 		mk_allocator_destroy(seg->shards[k].alloc);
 	rte_free(seg->shards);
 	seg->shards = NULL;
+	rte_free(seg->bound);
+	seg->bound = NULL;
 	/* no peer may reach the memory once it goes back to its driver */
 	if (mk_transport_deregister(&seg->transport) != 0)
 		RTE_LOG(WARNING, USER1, "mkalloc: segment '%s': an RDMA deregistration failed\n",
@@ -354,6 +375,27 @@ rings_create(struct mk_service *svc, char *err, size_t errlen)
 			return mk_errf(err, errlen, -rte_errno, "request ring of lcore %u: %s",
 				w->lcore, rte_strerror(rte_errno));
 	}
+	for (i = 0; i < svc->nb_workers && svc->conf.control; i++) {
+		struct mk_worker *w = &svc->workers[i];
+
+		/* one producer (the control lcore), one consumer (the worker) */
+		snprintf(name, sizeof(name), "mk_ctl_%u", i);
+		w->ctl = rte_ring_create_elem(name, sizeof(struct mk_req), MK_SEGMENTS_MAX * 2,
+			SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (w->ctl == NULL)
+			return mk_errf(err, errlen, -rte_errno, "control ring of lcore %u: %s",
+				w->lcore, rte_strerror(rte_errno));
+	}
+	if (svc->conf.control) {
+		/* every request may park with the control lcore, and each segment has a move's
+		 * answer on the way */
+		svc->ctl_ring = rte_ring_create_elem("mk_ctl", sizeof(struct mk_req),
+			count + MK_SEGMENTS_MAX * 2, SOCKET_ID_ANY,
+			RING_F_MP_RTS_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (svc->ctl_ring == NULL)
+			return mk_errf(err, errlen, -rte_errno, "the control lcore's ring: %s",
+				rte_strerror(rte_errno));
+	}
 	for (i = 0; i < svc->conf.max_clients; i++) {
 		snprintf(name, sizeof(name), "mk_cpl_%u", i);
 		svc->clients[i].ring = rte_ring_create_elem(name, sizeof(struct mk_cpl),
@@ -373,8 +415,12 @@ teardown(struct mk_service *svc)
 
 	for (i = 0; i < svc->nb_segments; i++)
 		segment_destroy(&svc->segments[i]);
-	for (i = 0; svc->workers != NULL && i < svc->nb_workers; i++)
+	for (i = 0; svc->workers != NULL && i < svc->nb_workers; i++) {
 		rte_ring_free(svc->workers[i].ring);
+		rte_ring_free(svc->workers[i].ctl);
+	}
+	rte_ring_free(svc->ctl_ring);
+	mk_control_destroy(svc->control);
 	for (i = 0; i < MK_CLIENTS_MAX; i++)
 		rte_ring_free(svc->clients[i].ring);
 	rte_free(svc->workers);
@@ -426,6 +472,11 @@ mk_service_create(const struct mk_service_conf *conf, char *err, size_t errlen)
 		rc = segment_create(svc, i, err, errlen);
 		svc->nb_segments = i + 1;
 	}
+	if (rc == 0 && conf->control) {
+		svc->control = mk_control_create(svc);
+		if (svc->control == NULL)
+			rc = mk_errf(err, errlen, -ENOMEM, "out of memory for the control lcore");
+	}
 	if (rc != 0) {
 		teardown(svc);
 		rte_errno = -rc;
@@ -452,6 +503,15 @@ mk_service_start(struct mk_service *svc)
 	if (svc->conf.control && rte_eal_get_lcore_state(svc->conf.control_lcore) != WAIT)
 		return -EBUSY;
 	atomic_store(&svc->state, MK_SVC_RUNNING);
+	svc->start_cycles = rte_get_timer_cycles();
+	/* the control lcore first: workers park allocations with it only when it runs */
+	if (svc->conf.control) {
+		if (rte_eal_remote_launch(mk_control_main, svc, svc->conf.control_lcore) != 0)
+			RTE_LOG(WARNING, USER1, "mkalloc: the control lcore did not start: no"
+				" routing views, no rebalancing\n");
+		else
+			atomic_store(&svc->parking, svc->conf.rebalance);
+	}
 	for (i = 0; i < svc->nb_workers; i++) {
 		int rc = rte_eal_remote_launch(mk_worker_main, &svc->workers[i],
 			svc->workers[i].lcore);
@@ -461,14 +521,13 @@ mk_service_start(struct mk_service *svc)
 			atomic_store(&svc->state, MK_SVC_STOPPED);
 			while (i-- > 0)
 				mk_lcore_wait(svc->workers[i].lcore);
+			if (svc->conf.control)
+				mk_lcore_wait(svc->conf.control_lcore);
+			atomic_store(&svc->parking, false);
 			atomic_store(&svc->state, MK_SVC_CREATED);
 			return rc;
 		}
 	}
-	if (svc->conf.control &&
-	    rte_eal_remote_launch(mk_control_main, svc, svc->conf.control_lcore) != 0)
-		RTE_LOG(WARNING, USER1, "mkalloc: the control lcore did not start: no routing"
-			" views\n");
 	return 0;
 }
 
@@ -509,6 +568,7 @@ mk_service_outstanding(const struct mk_service *svc)
 	unsigned int i;
 
 	/* answers first: each was submitted before it was answered, so this never wraps */
+	answered = atomic_load(&svc->ctl_completions);
 	for (i = 0; i < svc->nb_workers; i++)
 		answered += atomic_load(&svc->workers[i].completions);
 	for (i = 0; i < MK_CLIENTS_MAX; i++)
@@ -524,9 +584,10 @@ mk_service_stop(struct mk_service *svc, FILE *report)
 	int state = atomic_load(&svc->state);
 
 	if (state == MK_SVC_RUNNING) {
-		/* no new request from here on; every request made gets its answer */
+		/* no new request from here on; every request made gets its answer, and the
+		 * move under way (none starts now) ends before the workers stop */
 		atomic_store(&svc->state, MK_SVC_STOPPING);
-		while (mk_service_outstanding(svc) != 0)
+		while (mk_service_outstanding(svc) != 0 || atomic_load(&svc->ctl_busy) != 0)
 			mk_service_idle(svc);
 		atomic_store(&svc->state, MK_SVC_STOPPED);
 		for (i = 0; i < svc->nb_workers; i++)
@@ -635,4 +696,41 @@ mk_service_shard_stats(const struct mk_service *svc, unsigned int segment,
 		} while (rte_seqlock_read_retry(&pub->lock, sn));
 	}
 	return (int)seg->nb_shards;
+}
+
+int
+mk_service_check(const struct mk_service *svc)
+{
+	int state = atomic_load(&svc->state);
+	unsigned int i, k;
+
+	if (state == MK_SVC_RUNNING || state == MK_SVC_STOPPING)
+		return -EBUSY;
+	for (i = 0; i < svc->nb_segments; i++) {
+		const struct mk_segment *seg = &svc->segments[i];
+
+		if (mk_shard_lo(seg, 0) != 0 || mk_shard_lo(seg, seg->nb_shards) != seg->conf.size) {
+			fprintf(stderr, "mkalloc check: segment '%s': boundaries do not span it\n",
+				seg->conf.name);
+			return -EFAULT;
+		}
+		for (k = 0; k < seg->nb_shards; k++) {
+			const struct mk_allocator *a = seg->shards[k].alloc;
+			uint64_t lo = mk_shard_lo(seg, k), hi = mk_shard_lo(seg, k + 1);
+
+			if (mk_allocator_check(a) != 0)
+				return -EFAULT;
+			/* the slab kind leaves a tail after its last whole slab */
+			if (mk_allocator_range_base(a) != lo || lo >= hi ||
+			    mk_allocator_capacity(a) > hi - lo ||
+			    (k + 1 < seg->nb_shards && mk_allocator_capacity(a) != hi - lo)) {
+				fprintf(stderr, "mkalloc check: segment '%s' shard %u: range [%" PRIu64
+					", +%" PRIu64 ") against boundaries [%" PRIu64 ", %" PRIu64
+					")\n", seg->conf.name, k, mk_allocator_range_base(a),
+					mk_allocator_capacity(a), lo, hi);
+				return -EFAULT;
+			}
+		}
+	}
+	return 0;
 }

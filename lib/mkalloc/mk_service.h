@@ -108,11 +108,29 @@ struct mk_service_conf {
 	uint32_t control_period_us;	/**< 0 = MK_CONTROL_PERIOD_US (200) */
 	/** Route allocations by the views (best fit by largest free region); else in turns. */
 	bool routing;
+	/**
+	 * With the control lcore: move free capacity between neighbouring shards, for an
+	 * allocation that fits no shard's largest free region but would fit after a move, and
+	 * when shards' free bytes drift apart (see rebalance_drift_pct).
+	 */
+	bool rebalance;
+	/** Longest an allocation waits for a move before it fails -ENOMEM; 0 = 100000 µs. */
+	uint32_t rebalance_wait_us;
+	/**
+	 * Drift: when two neighbouring shards' free bytes differ by more than this percentage
+	 * of a mean shard's capacity, free space moves from the one to the other (half the
+	 * difference). 0 = no drift moves, only moves that an allocation waits for.
+	 */
+	uint32_t rebalance_drift_pct;
+	/** Hysteresis: a boundary a drift move shifted is not shifted back by drift for this
+	 * long (ms). */
+	uint32_t rebalance_cooldown_ms;
 };
 
 /** One shard in a routing view. */
 struct mk_route_entry {
 	unsigned int shard;		/**< index in the segment */
+	uint64_t capacity;		/**< bytes its allocator manages, by the control's ledger */
 	uint64_t largest_free;		/**< as its worker last published it */
 	uint64_t free_bytes;
 	uint64_t live_buffers;
@@ -121,7 +139,12 @@ struct mk_route_entry {
 /** A segment as the control lcore last saw it: shards by largest free region, largest first. */
 struct mk_route_view {
 	uint64_t version;		/**< views published so far; 0: none yet */
-	uint64_t capacity;		/**< sum over the shards */
+	/**
+	 * Sum over the shards. With in_transit, always the segment's size: capacity is
+	 * conserved while it moves between shards.
+	 */
+	uint64_t capacity;
+	uint64_t in_transit;		/**< bytes a donor ceded that the receiver has not adopted */
 	uint64_t free_bytes;		/**< sum over the shards */
 	uint64_t largest_free;		/**< over the shards */
 	uint64_t live_buffers;		/**< sum over the shards */
@@ -139,6 +162,8 @@ struct mk_shard_stats {
 	uint64_t allocated_bytes;	/**< sizes asked for by its live buffers */
 	uint64_t free_bytes;		/**< capacity less the bytes set aside for live buffers */
 	uint64_t largest_free;		/**< largest request it would serve now */
+	uint64_t edge_free_low;		/**< free bytes it could cede at its low end */
+	uint64_t edge_free_high;	/**< ...and at its high end */
 	uint64_t live_buffers;
 	uint64_t allocs;		/**< successful allocations */
 	uint64_t frees;			/**< successful frees */
@@ -147,6 +172,47 @@ struct mk_shard_stats {
 	uint64_t free_rejected;		/**< frees refused (double, stale, forged) */
 	uint64_t forwarded;		/**< requests it passed to another worker */
 	uint64_t bursts;		/**< non-empty bursts served */
+	uint64_t ceded_bytes;		/**< capacity it gave to neighbours */
+	uint64_t adopted_bytes;		/**< capacity it took from neighbours */
+};
+
+/** Why capacity moved. */
+enum mk_move_reason {
+	MK_MOVE_NEED = 1,	/**< an allocation fits only after the move */
+	MK_MOVE_DRIFT,		/**< neighbours' free bytes drifted apart */
+};
+
+/** One move of capacity between neighbouring shards. */
+struct mk_move_record {
+	uint64_t id;		/**< moves of the segment so far, this one included */
+	uint64_t time_us;	/**< when it ended, µs since the service started */
+	uint64_t bytes;		/**< capacity moved; 0 when the donor had none to give */
+	uint32_t duration_us;	/**< from the request to the donor to the receiver's adopt */
+	uint16_t from;		/**< donor shard */
+	uint16_t to;		/**< receiving shard */
+	uint8_t reason;		/**< enum mk_move_reason */
+	int8_t status;		/**< 0, or the negative errno that undid it (bytes went back) */
+};
+
+/** Moves kept in struct mk_rebalance_info. */
+#define MK_MOVES_KEPT	8
+
+/** A segment's rebalancing, as the control lcore last published it. */
+struct mk_rebalance_info {
+	uint64_t moves;			/**< moves that shifted capacity */
+	uint64_t moved_bytes;		/**< capacity they shifted */
+	uint64_t need_moves;		/**< ...of them for a waiting allocation */
+	uint64_t drift_moves;		/**< ...of them for drift */
+	uint64_t failed_moves;		/**< moves that shifted nothing (donor busy, receiver full) */
+	uint64_t waited;		/**< allocations that no shard could serve, so waited */
+	uint64_t resent;		/**< ...sent back to a shard that then had room */
+	uint64_t wait_timeouts;		/**< ...failed -ENOMEM at the end of their wait */
+	uint64_t no_plan;		/**< ...failed -ENOMEM at once: no move could make room */
+	uint64_t ledger_mismatch;	/**< shard capacities found unlike the ledger (a bug) */
+	uint32_t waiting;		/**< allocations waiting now */
+	uint32_t in_flight;		/**< 1 while a move is under way */
+	unsigned int nb_last;		/**< records in last */
+	struct mk_move_record last[MK_MOVES_KEPT];	/**< newest first */
 };
 
 struct mk_service;
@@ -329,6 +395,35 @@ int mk_service_shard_stats(const struct mk_service *svc, unsigned int segment,
  */
 int mk_service_route_view(const struct mk_service *svc, unsigned int segment,
 	struct mk_route_view *out);
+
+/**
+ * The control lcore's latest rebalancing figures of a segment; lock-free, any thread.
+ *
+ * @param svc
+ *   The service.
+ * @param segment
+ *   Index.
+ * @param out
+ *   Filled in; all zero when no control lcore runs.
+ * @return
+ *   0, or -EINVAL for a bad index or a NULL @p out.
+ */
+int mk_service_rebalance_info(const struct mk_service *svc, unsigned int segment,
+	struct mk_rebalance_info *out);
+
+/**
+ * Check the service's structures: every shard's allocator (mk_allocator_check()), the
+ * shards' ranges against the boundaries (contiguous, in order, covering the segment), and
+ * their capacities against the segment's size. The allocators belong to the worker lcores:
+ * call it before mk_service_start() or after mk_service_stop().
+ *
+ * @param svc
+ *   The service.
+ * @return
+ *   0; -EBUSY while the workers run; -EFAULT with a message on stderr naming the first
+ *   broken invariant.
+ */
+int mk_service_check(const struct mk_service *svc);
 
 /**
  * Wait for an lcore started with rte_eal_remote_launch() to return, sleeping between looks

@@ -30,7 +30,8 @@
 #define PATH_MAX_LEN		64
 
 static const char *const top_keys[] = {
-	"workers", "control", "control_period_us", "routing", "idle", "burst", "client_depth",
+	"workers", "control", "control_period_us", "routing", "rebalance", "rebalance_wait_us",
+	"rebalance_drift_pct", "rebalance_cooldown_ms", "idle", "burst", "client_depth",
 	"max_clients", "segments", "comment",
 };
 static const char *const segment_keys[] = {
@@ -525,6 +526,14 @@ parse_top(const cJSON *root, struct mk_service_conf *conf, struct mk_json_pendin
 			rc = get_uint(v, key, 0, 1000000, &conf->control_period_us, err, errlen);
 		} else if (strcmp(key, "routing") == 0) {
 			rc = get_bool(v, key, &p->routing, err, errlen);
+		} else if (strcmp(key, "rebalance") == 0) {
+			rc = get_bool(v, key, &conf->rebalance, err, errlen);
+		} else if (strcmp(key, "rebalance_wait_us") == 0) {
+			rc = get_uint(v, key, 0, 10000000, &conf->rebalance_wait_us, err, errlen);
+		} else if (strcmp(key, "rebalance_drift_pct") == 0) {
+			rc = get_uint(v, key, 0, 1000, &conf->rebalance_drift_pct, err, errlen);
+		} else if (strcmp(key, "rebalance_cooldown_ms") == 0) {
+			rc = get_uint(v, key, 0, 3600000, &conf->rebalance_cooldown_ms, err, errlen);
 		} else if (strcmp(key, "idle") == 0) {
 			rc = get_choice(v, key, idles, RTE_DIM(idles), &choice, err, errlen);
 			p->idle_auto = rc == 0 && choice == 0;

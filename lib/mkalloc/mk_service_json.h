@@ -17,6 +17,10 @@
  *       "control":      "auto" | false | lcore,  (the control lcore: routing views)
  *       "control_period_us": 0..1000000,  (0 = MK_CONTROL_PERIOD_US)
  *       "routing":      true | false,    (route allocations by the views; default true)
+ *       "rebalance":    true | false,    (move capacity between shards; default true)
+ *       "rebalance_wait_us": 0..10000000,     (0 = MK_REBALANCE_WAIT_US)
+ *       "rebalance_drift_pct": 0..1000,       (0 = no drift moves; default 50)
+ *       "rebalance_cooldown_ms": 0..3600000,  (default 1000)
  *       "idle":         "auto" | "spin" | "pause" | "yield",
  *       "burst":        1..64,           (default 32)
  *       "client_depth": 1..65536,        (default 256)

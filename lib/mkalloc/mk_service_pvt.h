@@ -23,10 +23,25 @@
 enum mk_req_op {
 	MK_REQ_ALLOC = 1,
 	MK_REQ_FREE = 2,
+	/* Moves of capacity, on a worker's control ring from the control lcore only: */
+	MK_REQ_CEDE = 3,	/* shard gives up to size bytes at end arg (enum mk_offset_side) */
+	MK_REQ_ADOPT = 4,	/* shard takes size bytes in at end arg */
+	/* ...and the worker's answer, on the control lcore's ring: handle = CEDE or ADOPT,
+	 * size = bytes ceded or adopted, arg = status (0 or a negative errno) */
+	MK_REQ_MOVED = 5,
 };
 
 /* the completion answers a blocking call, not an asynchronous one */
 #define MK_REQ_F_SYNC	0x01
+/* alloc: fail at once rather than wait for a rebalancing move (MK_CLIENT_NOWAIT) */
+#define MK_REQ_F_NOWAIT	0x02
+/* adopt: the bytes go back to the donor that ceded them; no boundary moves */
+#define MK_REQ_F_RETURN	0x04
+/* alloc: has waited with the control lcore already (counted once) */
+#define MK_REQ_F_WAITED	0x08
+
+/* An alloc parked with the control lcore carries when it first waited, in timer cycles,
+ * in its footprint field (unused by allocs otherwise). */
 
 struct mk_req {
 	uint8_t op;		/* enum mk_req_op */
@@ -39,8 +54,10 @@ struct mk_req {
 	uint64_t size;
 	uint64_t arg;		/* alloc: alignment; free: segment-global offset */
 	uint64_t handle;	/* free: the allocator's handle; alloc: bit k, shard k tried */
-	uint64_t footprint;	/* free: bytes set aside (the slab chunk) */
+	uint64_t footprint;	/* free: bytes set aside (the slab chunk); alloc: parked at */
 };
+
+_Static_assert(sizeof(struct mk_req) == 48, "a request is 48 bytes");
 
 /* What travels in a completion ring: 64 bytes, one cache line. */
 struct mk_cpl {
@@ -66,13 +83,15 @@ struct mk_shard_pub {
 
 struct mk_segment;
 
-/* One contiguous part of a segment, served by one worker's allocator. */
+/*
+ * One contiguous part of a segment, served by one worker's allocator. Shard k owns the
+ * offsets [bound[k], bound[k + 1]) of its segment; a boundary moves only across free space,
+ * when the shard on the far side adopts what its neighbour ceded (see mk_control.c).
+ */
 struct mk_shard {
 	struct mk_segment *seg;
 	unsigned int index;		/* in its segment */
 	unsigned int worker;		/* index of the owner in the service's workers */
-	uint64_t base;			/* first offset in the segment */
-	uint64_t len;
 	/* owned by the worker: */
 	struct mk_allocator *alloc;
 	struct mk_shard_stats counters;	/* running figures, published after each burst */
@@ -82,10 +101,12 @@ struct mk_shard {
 	struct mk_shard_pub pub;
 };
 
-/* A segment's routing view, written by the control lcore inside a seqlock. */
+/* A segment's routing view and rebalancing figures, written by the control lcore inside a
+ * seqlock. */
 struct mk_route_pub {
 	rte_seqlock_t lock;
 	struct mk_route_view view;
+	struct mk_rebalance_info rebalance;
 };
 
 struct mk_segment {
@@ -94,8 +115,12 @@ struct mk_segment {
 	uint64_t max_alloc;		/* largest request the kind can ever serve here */
 	struct mk_mem_region mem;
 	struct mk_transport_reg transport; /* held from reserve to release */
+	uint64_t granule;		/* shard boundaries keep to it where they can */
 	unsigned int nb_shards;
-	struct mk_shard *shards;	/* sorted by base */
+	struct mk_shard *shards;	/* in address order */
+	/* nb_shards + 1 boundaries: bound[0] = 0, bound[nb_shards] = size; a worker that
+	 * adopts moves the one it shares with the donor */
+	_Atomic uint64_t *bound;
 	struct mk_route_pub route;
 };
 
@@ -104,6 +129,7 @@ struct mk_worker {
 	unsigned int index;
 	unsigned int lcore;
 	struct rte_ring *ring;		/* requests for the shards it owns */
+	struct rte_ring *ctl;		/* moves, from the control lcore alone */
 	unsigned int nb_shards;		/* shards it owns, over all segments */
 	struct mk_shard *shards[MK_SEGMENTS_MAX];
 	atomic_uint_fast64_t completions; /* requests answered, for the shutdown count */
@@ -131,6 +157,13 @@ struct mk_service {
 	unsigned int nb_workers;
 	struct mk_worker *workers;
 	struct mk_client_slot clients[MK_CLIENTS_MAX];
+	/* the control lcore */
+	struct rte_ring *ctl_ring;	/* to it: parked allocs and MOVED answers (MP, SC) */
+	_Atomic bool parking;		/* workers park allocs with it (it runs and rebalances) */
+	atomic_uint_fast64_t ctl_completions; /* requests it answered itself */
+	atomic_uint_fast32_t ctl_busy;	/* segments with a move under way */
+	struct mk_control *control;	/* its private state */
+	uint64_t start_cycles;		/* timer cycles at mk_service_start() */
 };
 
 /* What a worker or a waiting client does when there is nothing to do. */
@@ -138,6 +171,11 @@ void mk_service_idle(const struct mk_service *svc);
 
 /* The control loop, launched on the control lcore. */
 int mk_control_main(void *arg);
+
+struct mk_control;
+/* The control lcore's state (NULL with errno set), and its end. */
+struct mk_control *mk_control_create(struct mk_service *svc);
+void mk_control_destroy(struct mk_control *ctl);
 
 /*
  * Where an allocation of @p size goes next, among the shards not in @p tried (bit k: shard
@@ -153,8 +191,22 @@ int mk_worker_main(void *arg);
 /* Publish a shard's figures; its owner only (or the main lcore before the workers run). */
 void mk_shard_publish(struct mk_shard *sh);
 
-/* The shard of a segment that holds @p offset, or NULL when it is outside the segment. */
+/* The shard of a segment that holds @p offset, or NULL when it is outside the segment. A
+ * live buffer's shard never changes (boundaries move only across free space). */
 struct mk_shard *mk_segment_shard_of(const struct mk_segment *seg, uint64_t offset);
+
+/* Shard k's first offset and its bytes, by the boundaries. */
+static inline uint64_t
+mk_shard_lo(const struct mk_segment *seg, unsigned int k)
+{
+	return atomic_load_explicit(&seg->bound[k], memory_order_acquire);
+}
+
+static inline uint64_t
+mk_shard_len(const struct mk_segment *seg, unsigned int k)
+{
+	return mk_shard_lo(seg, k + 1) - mk_shard_lo(seg, k);
+}
 
 /* Requests the service has accepted but not yet answered, over all clients and workers. */
 uint64_t mk_service_outstanding(const struct mk_service *svc);

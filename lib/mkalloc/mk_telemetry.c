@@ -119,6 +119,22 @@ add_column(struct rte_tel_data *d, const char *key, const void *first, size_t st
 	add_column(d, key, &(array)[0].field, sizeof((array)[0]), sizeof((array)[0].field), n); \
 } while (0)
 
+/* The donor (which 0) or receiving (which 1) shard of each move record. */
+static void
+add_small_column(struct rte_tel_data *d, const char *key, const struct mk_move_record *rec,
+	unsigned int n, int which)
+{
+	struct rte_tel_data *a = rte_tel_data_alloc();
+	unsigned int i;
+
+	if (a == NULL)
+		return;
+	rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
+	for (i = 0; i < n; i++)
+		rte_tel_data_add_array_u64(a, which == 0 ? rec[i].from : rec[i].to);
+	add_container(d, key, a);
+}
+
 /* Failures by reason, and the size histogram. */
 static void
 add_alloc_metrics(struct rte_tel_data *d, const struct mk_allocator_stats *st,
@@ -434,6 +450,10 @@ cmd_shards(const struct mk_service *svc, const char *params, struct rte_tel_data
 	ADD_COLUMN(d, "frees", st, frees, n);
 	ADD_COLUMN(d, "fail_nomem", st, fail_nomem, n);
 	ADD_COLUMN(d, "forwarded", st, forwarded, n);
+	ADD_COLUMN(d, "edge_free_low", st, edge_free_low, n);
+	ADD_COLUMN(d, "edge_free_high", st, edge_free_high, n);
+	ADD_COLUMN(d, "ceded", st, ceded_bytes, n);
+	ADD_COLUMN(d, "adopted", st, adopted_bytes, n);
 	return 0;
 }
 
@@ -467,6 +487,10 @@ cmd_shard(const struct mk_service *svc, const char *params, struct rte_tel_data 
 	rte_tel_data_add_dict_u64(d, "fail_other", st[k].fail_other);
 	rte_tel_data_add_dict_u64(d, "forwarded", st[k].forwarded);
 	rte_tel_data_add_dict_u64(d, "bursts", st[k].bursts);
+	rte_tel_data_add_dict_u64(d, "edge_free_low", st[k].edge_free_low);
+	rte_tel_data_add_dict_u64(d, "edge_free_high", st[k].edge_free_high);
+	rte_tel_data_add_dict_u64(d, "ceded", st[k].ceded_bytes);
+	rte_tel_data_add_dict_u64(d, "adopted", st[k].adopted_bytes);
 	add_alloc_metrics(d, &a, st[k].free_rejected);
 	return 0;
 }
@@ -489,6 +513,7 @@ cmd_routing(const struct mk_service *svc, const char *params, struct rte_tel_dat
 	rte_tel_data_add_dict_int(d, "routing", svc->conf.routing);
 	rte_tel_data_add_dict_u64(d, "version", v.version);
 	rte_tel_data_add_dict_u64(d, "capacity", v.capacity);
+	rte_tel_data_add_dict_u64(d, "in_transit", v.in_transit);
 	rte_tel_data_add_dict_u64(d, "free", v.free_bytes);
 	rte_tel_data_add_dict_u64(d, "largest_free", v.largest_free);
 	rte_tel_data_add_dict_u64(d, "live_buffers", v.live_buffers);
@@ -496,10 +521,65 @@ cmd_routing(const struct mk_service *svc, const char *params, struct rte_tel_dat
 	order = new_dict();
 	if (order != NULL) {
 		ADD_COLUMN(order, "shard", v.shard, shard, n);
+		ADD_COLUMN(order, "capacity", v.shard, capacity, n);
 		ADD_COLUMN(order, "largest_free", v.shard, largest_free, n);
 		ADD_COLUMN(order, "free", v.shard, free_bytes, n);
 		ADD_COLUMN(order, "live_buffers", v.shard, live_buffers, n);
 		add_container(d, "order", order);
+	}
+	return 0;
+}
+
+static const char *
+reason_name(uint8_t reason)
+{
+	return reason == MK_MOVE_NEED ? "need" : reason == MK_MOVE_DRIFT ? "drift" : "?";
+}
+
+static int
+cmd_rebalance(const struct mk_service *svc, const char *params, struct rte_tel_data *d)
+{
+	struct mk_rebalance_info in;
+	struct rte_tel_data *last;
+	int seg = segment_param(svc, params, "/mkalloc/rebalance,<name>", d);
+	unsigned int i;
+
+	if (seg < 0)
+		return 0;
+	mk_service_rebalance_info(svc, (unsigned int)seg, &in);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "segment", svc->segments[seg].conf.name);
+	rte_tel_data_add_dict_int(d, "enabled", svc->conf.control && svc->conf.rebalance);
+	rte_tel_data_add_dict_u64(d, "moves", in.moves);
+	rte_tel_data_add_dict_u64(d, "moved_bytes", in.moved_bytes);
+	rte_tel_data_add_dict_u64(d, "need_moves", in.need_moves);
+	rte_tel_data_add_dict_u64(d, "drift_moves", in.drift_moves);
+	rte_tel_data_add_dict_u64(d, "failed_moves", in.failed_moves);
+	rte_tel_data_add_dict_u64(d, "waited", in.waited);
+	rte_tel_data_add_dict_u64(d, "resent", in.resent);
+	rte_tel_data_add_dict_u64(d, "wait_timeouts", in.wait_timeouts);
+	rte_tel_data_add_dict_u64(d, "no_plan", in.no_plan);
+	rte_tel_data_add_dict_u64(d, "waiting", in.waiting);
+	rte_tel_data_add_dict_u64(d, "in_flight", in.in_flight);
+	rte_tel_data_add_dict_u64(d, "ledger_mismatch", in.ledger_mismatch);
+	/* the last moves, newest first, one array a figure */
+	last = new_dict();
+	if (last != NULL) {
+		struct rte_tel_data *reason = rte_tel_data_alloc();
+
+		ADD_COLUMN(last, "id", in.last, id, in.nb_last);
+		ADD_COLUMN(last, "time_us", in.last, time_us, in.nb_last);
+		ADD_COLUMN(last, "bytes", in.last, bytes, in.nb_last);
+		ADD_COLUMN(last, "duration_us", in.last, duration_us, in.nb_last);
+		if (reason != NULL) {
+			rte_tel_data_start_array(reason, RTE_TEL_STRING_VAL);
+			for (i = 0; i < in.nb_last; i++)
+				rte_tel_data_add_array_string(reason, reason_name(in.last[i].reason));
+			add_container(last, "reason", reason);
+		}
+		add_small_column(last, "from", in.last, in.nb_last, 0);
+		add_small_column(last, "to", in.last, in.nb_last, 1);
+		add_container(d, "last", last);
 	}
 	return 0;
 }
@@ -543,7 +623,7 @@ layout_bytes(const struct mk_segment *seg)
 	unsigned int k;
 
 	for (k = 0; k < seg->nb_shards; k++)
-		bytes += digits(seg->shards[k].base) + digits(seg->shards[k].len) + 4;
+		bytes += digits(mk_shard_lo(seg, k)) + digits(mk_shard_len(seg, k)) + 4;
 	return bytes;
 }
 
@@ -578,8 +658,15 @@ segment_conf(const struct mk_segment *seg, bool layout)
 		add_container(s, "workers", w);
 	}
 	if (layout) {
-		ADD_COLUMN(s, "shard_base", seg->shards, base, seg->nb_shards);
-		ADD_COLUMN(s, "shard_size", seg->shards, len, seg->nb_shards);
+		uint64_t base[MK_WORKERS_MAX], size[MK_WORKERS_MAX];
+
+		/* where the boundaries are now: rebalancing moves them */
+		for (k = 0; k < seg->nb_shards; k++) {
+			base[k] = mk_shard_lo(seg, k);
+			size[k] = mk_shard_lo(seg, k + 1) - base[k];
+		}
+		add_column(s, "shard_base", base, sizeof(base[0]), sizeof(base[0]), k);
+		add_column(s, "shard_size", size, sizeof(size[0]), sizeof(size[0]), k);
 	}
 	return s;
 }
@@ -616,6 +703,11 @@ cmd_config(const struct mk_service *svc, const char *params, struct rte_tel_data
 	rte_tel_data_add_dict_u64(d, "control_period_us", c->control_period_us != 0 ?
 		c->control_period_us : MK_CONTROL_PERIOD_US);
 	rte_tel_data_add_dict_int(d, "routing", c->routing);
+	rte_tel_data_add_dict_int(d, "rebalance", c->rebalance);
+	rte_tel_data_add_dict_u64(d, "rebalance_wait_us", c->rebalance_wait_us != 0 ?
+		c->rebalance_wait_us : MK_REBALANCE_WAIT_US);
+	rte_tel_data_add_dict_u64(d, "rebalance_drift_pct", c->rebalance_drift_pct);
+	rte_tel_data_add_dict_u64(d, "rebalance_cooldown_ms", c->rebalance_cooldown_ms);
 	/* too many shards to list here: /mkalloc/shards has them, segment by segment */
 	if (layout > CONFIG_LAYOUT_BUDGET)
 		rte_tel_data_add_dict_string(d, "shard_layout", "see /mkalloc/shards,<name>");
@@ -644,6 +736,7 @@ cmd_clients(const struct mk_service *svc, const char *params, struct rte_tel_dat
 	if (!no_param(params))
 		return tel_error(d, "/mkalloc/clients takes no parameter");
 	/* answers first: each was submitted before it was answered, so in_flight stays >= 0 */
+	answered = atomic_load(&svc->ctl_completions);
 	for (i = 0; i < svc->nb_workers; i++)
 		answered += atomic_load(&svc->workers[i].completions);
 	slots = new_dict();
@@ -691,6 +784,7 @@ TEL_CB(segment)
 TEL_CB(shards)
 TEL_CB(shard)
 TEL_CB(routing)
+TEL_CB(rebalance)
 TEL_CB(config)
 TEL_CB(clients)
 
@@ -705,6 +799,8 @@ static const struct {
 		" Parameter: name" },
 	{ MK_TELEMETRY_PREFIX "shard", tel_shard, "One shard. Parameter: <segment>:<shard id>" },
 	{ MK_TELEMETRY_PREFIX "routing", tel_routing, "A segment's routing view. Parameter: name" },
+	{ MK_TELEMETRY_PREFIX "rebalance", tel_rebalance, "A segment's capacity moves."
+		" Parameter: name" },
 	{ MK_TELEMETRY_PREFIX "config", tel_config, "Service configuration. No parameter" },
 	{ MK_TELEMETRY_PREFIX "clients", tel_clients, "Client slots in use. No parameter" },
 };

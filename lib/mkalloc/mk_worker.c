@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The worker loop: dequeue a burst, serve each request against the shard it owns (or pass it
- * to the owner), send the completions, publish the shards' figures. Read top to bottom: this
- * is the whole data path of the service.
+ * The worker loop: take the control lcore's moves of capacity, if any; dequeue a burst, serve
+ * each request against the shard it owns (or pass it to the owner), send the completions,
+ * publish the shards' figures. Read top to bottom: this is the whole data path of the
+ * service.
  */
 #include <errno.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_pause.h>
 
@@ -36,9 +38,29 @@ complete(struct mk_cpl *c, const struct mk_req *rq, int status)
 }
 
 /*
+ * An allocation no shard could serve waits with the control lcore, which may move capacity
+ * between shards to make room (unless the caller asked not to wait, or no control lcore
+ * rebalances). The control ring holds every request there can be: this cannot fail.
+ */
+static bool
+park(struct mk_worker *w, struct mk_req *rq)
+{
+	struct mk_service *svc = w->svc;
+
+	if ((rq->flags & MK_REQ_F_NOWAIT) || !atomic_load_explicit(&svc->parking,
+			memory_order_relaxed))
+		return false;
+	if (rq->footprint == 0)
+		rq->footprint = rte_get_timer_cycles();	/* the wait starts */
+	return rte_ring_enqueue_elem(svc->ctl_ring, rq, sizeof(*rq)) == 0;
+}
+
+/*
  * An allocation tries the request's shard, then the best of the shards it has not tried
- * (mk_route_next()): a segment fails an allocation only when every shard said -ENOMEM.
- * Returns false when the request went to another worker (no completion from here).
+ * (mk_route_next()): a segment fails an allocation only when every shard said -ENOMEM, and
+ * then only if no move of capacity can make room in time (park()).
+ * Returns false when the request went to another worker or to the control lcore (no
+ * completion from here).
  */
 static bool
 serve_alloc(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, struct mk_cpl *c)
@@ -78,10 +100,8 @@ serve_alloc(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, stru
 		sh->counters.fail_nomem++;
 		rq->handle |= UINT64_C(1) << rq->shard;
 		next = mk_route_next(w->svc, seg, rq->size, rq->handle, rq->shard + 1u);
-		if (next < 0) {
-			complete(c, rq, -ENOMEM);
-			return true;
-		}
+		if (next < 0)
+			return park(w, rq) ? false : (complete(c, rq, -ENOMEM), true);
 		rq->shard = (uint16_t)next;
 	}
 }
@@ -172,13 +192,100 @@ mk_shard_publish(struct mk_shard *sh)
 {
 	struct mk_shard_stats *s = &sh->counters;
 
+	s->base = mk_allocator_range_base(sh->alloc);
 	s->capacity = mk_allocator_capacity(sh->alloc);
 	s->largest_free = mk_allocator_largest_free(sh->alloc);
+	s->edge_free_low = mk_allocator_edge_free(sh->alloc, MK_OFFSET_LOW);
+	s->edge_free_high = mk_allocator_edge_free(sh->alloc, MK_OFFSET_HIGH);
 	s->free_bytes = s->capacity - sh->footprint_bytes;
 	rte_seqlock_write_lock(&sh->pub.lock);
 	sh->pub.stats = *s;
 	rte_seqlock_write_unlock(&sh->pub.lock);
 	sh->dirty = false;
+}
+
+static void
+publish_dirty(struct mk_worker *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nb_shards; i++) {
+		if (w->shards[i]->dirty) {
+			w->shards[i]->counters.bursts++;
+			mk_shard_publish(w->shards[i]);
+		}
+	}
+}
+
+/*
+ * A move of capacity, from the control lcore: cede free bytes at an end of the shard, or
+ * adopt what the neighbour ceded. The adopting worker moves the boundary the two shards
+ * share (unless the bytes go back to their donor): the range in between was free on both
+ * sides all along, so no live buffer changes shard. Returns the answer's status.
+ */
+static int
+serve_move(struct mk_worker *w, const struct mk_req *rq, uint64_t *bytes)
+{
+	enum mk_offset_side side = (enum mk_offset_side)rq->arg;
+	struct mk_segment *seg;
+	struct mk_shard *sh;
+	int rc;
+
+	*bytes = 0;
+	if (rq->segment >= w->svc->nb_segments ||
+	    rq->shard >= w->svc->segments[rq->segment].nb_shards)
+		return -EINVAL;
+	seg = &w->svc->segments[rq->segment];
+	sh = &seg->shards[rq->shard];
+	if (sh->worker != w->index)
+		return -EINVAL;
+	sh->dirty = true;
+	if (rq->op == MK_REQ_CEDE) {
+		rc = mk_allocator_cede(sh->alloc, side, rq->size, bytes);
+		sh->counters.ceded_bytes += *bytes;
+		return rc;
+	}
+	if (rq->op != MK_REQ_ADOPT)
+		return -EINVAL;
+	rc = mk_allocator_adopt(sh->alloc, side, rq->size);
+	if (rc != 0)
+		return rc;
+	*bytes = rq->size;
+	sh->counters.adopted_bytes += rq->size;
+	if (!(rq->flags & MK_REQ_F_RETURN)) {
+		if (side == MK_OFFSET_HIGH)
+			atomic_fetch_add_explicit(&seg->bound[sh->index + 1], rq->size,
+				memory_order_release);
+		else
+			atomic_fetch_sub_explicit(&seg->bound[sh->index], rq->size,
+				memory_order_release);
+	}
+	return 0;
+}
+
+/* Serve the moves on the control ring; answers go out after the shards are published. */
+static unsigned int
+serve_moves(struct mk_worker *w)
+{
+	struct mk_req mv[MK_SEGMENTS_MAX * 2];
+	unsigned int i, n;
+
+	n = rte_ring_dequeue_burst_elem(w->ctl, mv, sizeof(mv[0]), RTE_DIM(mv), NULL);
+	for (i = 0; i < n; i++) {
+		uint64_t bytes;
+		int rc = serve_move(w, &mv[i], &bytes);
+
+		mv[i].handle = mv[i].op;
+		mv[i].op = MK_REQ_MOVED;
+		mv[i].size = bytes;
+		mv[i].arg = (uint64_t)(int64_t)rc;
+	}
+	if (n != 0) {
+		publish_dirty(w);
+		/* room: the ring holds an answer for every segment's move */
+		rte_ring_enqueue_bulk_elem(w->svc->ctl_ring, mv, sizeof(mv[0]), n, NULL);
+	}
+	return n;
 }
 
 int
@@ -190,12 +297,14 @@ mk_worker_main(void *arg)
 	struct mk_req req[BURST_MAX];
 	struct mk_cpl cpl[BURST_MAX];
 	uint16_t client[BURST_MAX];
-	unsigned int i, n, nc;
+	unsigned int i, n, nc, moves;
 
 	while (atomic_load_explicit(&svc->state, memory_order_acquire) != MK_SVC_STOPPED) {
+		moves = w->ctl != NULL ? serve_moves(w) : 0;
 		n = rte_ring_dequeue_burst_elem(w->ring, req, sizeof(req[0]), burst, NULL);
 		if (n == 0) {
-			mk_service_idle(svc);
+			if (moves == 0)
+				mk_service_idle(svc);
 			continue;
 		}
 		for (i = 0, nc = 0; i < n; i++) {
@@ -204,12 +313,7 @@ mk_worker_main(void *arg)
 				nc++;
 		}
 		/* published before answering: a client that has its answer sees the figures */
-		for (i = 0; i < w->nb_shards; i++) {
-			if (w->shards[i]->dirty) {
-				w->shards[i]->counters.bursts++;
-				mk_shard_publish(w->shards[i]);
-			}
-		}
+		publish_dirty(w);
 		send_completions(svc, client, cpl, nc);
 		atomic_store_explicit(&w->completions,
 			atomic_load_explicit(&w->completions, memory_order_relaxed) + nc,
