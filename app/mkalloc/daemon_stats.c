@@ -62,7 +62,7 @@ stats_ready(const struct mk_service *svc, const struct mk_service_conf *conf,
 {
 	struct mk_segment_conf s;
 	unsigned int i, n = mk_service_segment_count(svc);
-	char size[32], lcores[512], clist[512] = "", until[64], control[64];
+	char size[32], lcores[512], clist[512] = "", until[64], control[96];
 	int shards;
 
 	for (i = 0; i < n; i++) {
@@ -79,8 +79,9 @@ stats_ready(const struct mk_service *svc, const struct mk_service_conf *conf,
 	lcore_list(conf->worker_lcores, conf->nb_workers, lcores, sizeof(lcores));
 	lcore_list(clients, nb_clients, clist, sizeof(clist));
 	if (conf->control)
-		snprintf(control, sizeof(control), "control lcore %u (%s)", conf->control_lcore,
-			conf->routing ? "routing by largest free region" : "views only");
+		snprintf(control, sizeof(control), "control lcore %u (%s%s)", conf->control_lcore,
+			conf->routing ? "routing by largest free region" : "views only",
+			conf->rebalance ? ", rebalancing" : "");
 	else
 		snprintf(control, sizeof(control), "no control lcore");
 	printf("mkalloc: ready: %u segment%s, %u worker%s (lcores %s, idle %s), %s; %s%s; %s\n",
