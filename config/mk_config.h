@@ -72,6 +72,8 @@
 #define MK_REBALANCE_DRIFT_PCT		50
 /** A boundary shifted by drift is not shifted back by drift for this long, in ms. */
 #define MK_REBALANCE_COOLDOWN_MS	1000
+/** Buffers that secondaries' clients may own at once, per shard (their owner records). */
+#define MK_SECONDARY_BUFFERS		65536
 /** How long a blocking client call retries a submission that found no room, in ms. */
 #define MK_CLIENT_RETRY_MS		1000
 

@@ -14,17 +14,21 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_pause.h>
 
 #include "mk_client.h"
 #include "mk_config.h"
+#include "mk_secondary.h"
 #include "mk_service_pvt.h"
 
 struct mk_client {
 	struct mk_service *svc;
 	struct mk_segment *seg;
 	struct mk_client_slot *slot;
+	uint64_t token;			/* the slot's, in every request */
+	bool remote;			/* the slot came from the primary (a secondary) */
 	uint16_t id;
 	unsigned int depth;
 	unsigned int burst;
@@ -46,13 +50,49 @@ align_ok(uint64_t align)
 	return (align & (align - 1)) == 0;
 }
 
+static void
+client_free(struct mk_client *c)
+{
+	if (c == NULL)
+		return;
+	free(c->batch_len);
+	free(c->batch);
+	free(c);
+}
+
+/* A slot of this process's service: taken by CAS, its token published last. */
+static int
+slot_take_local(struct mk_service *svc, unsigned int seg, uint16_t *id, uint64_t *token)
+{
+	unsigned int i;
+
+	for (i = 0; i < svc->conf.max_clients; i++) {
+		int expected = MK_SLOT_FREE;
+
+		if (atomic_compare_exchange_strong(&svc->clients[i].state, &expected,
+				MK_SLOT_LOCAL))
+			break;
+	}
+	if (i == svc->conf.max_clients)
+		return -ENOSPC;
+	svc->clients[i].gen++;
+	/* readers (telemetry) see UINT_MAX until the slot names its segment */
+	__atomic_store_n(&svc->clients[i].segment, seg, __ATOMIC_RELEASE);
+	*id = (uint16_t)i;
+	*token = mk_token_new(false);
+	atomic_store(&svc->token[i], *token);
+	return 0;
+}
+
 struct mk_client *
 mk_client_open(const char *segment)
 {
 	struct mk_service *svc = mk_service_get();
+	bool remote = rte_eal_process_type() != RTE_PROC_PRIMARY;
 	struct mk_client *c;
-	unsigned int i;
-	int seg;
+	uint64_t token;
+	uint16_t id;
+	int seg, rc;
 
 	if (svc == NULL || (seg = mk_service_segment_find(svc, segment)) < 0) {
 		rte_errno = ENOENT;
@@ -68,36 +108,27 @@ mk_client_open(const char *segment)
 		c->batch = calloc((size_t)svc->nb_workers * svc->conf.burst, sizeof(*c->batch));
 	}
 	if (c == NULL || c->batch_len == NULL || c->batch == NULL) {
-		if (c != NULL) {
-			free(c->batch_len);
-			free(c->batch);
-		}
-		free(c);
+		client_free(c);
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	for (i = 0; i < svc->conf.max_clients; i++) {
-		bool unused = false;
-
-		if (atomic_compare_exchange_strong(&svc->clients[i].used, &unused, true))
-			break;
-	}
-	if (i == svc->conf.max_clients) {
-		free(c->batch_len);
-		free(c->batch);
-		free(c);
-		rte_errno = ENOSPC;
+	/* a secondary's slot comes from the primary, which watches its process */
+	rc = remote ? mk_secondary_attach(segment, &id, &token) :
+		slot_take_local(svc, (unsigned int)seg, &id, &token);
+	if (rc != 0) {
+		client_free(c);
+		rte_errno = -rc;
 		return NULL;
 	}
 	c->svc = svc;
 	c->seg = &svc->segments[seg];
-	c->slot = &svc->clients[i];
-	/* readers (telemetry) see UINT_MAX until the slot names its segment */
-	__atomic_store_n(&c->slot->segment, (unsigned int)seg, __ATOMIC_RELEASE);
-	c->id = (uint16_t)i;
+	c->slot = &svc->clients[id];
+	c->token = token;
+	c->remote = remote;
+	c->id = id;
 	c->depth = svc->conf.client_depth;
 	c->burst = svc->conf.burst;
-	c->next_shard = i % c->seg->nb_shards;
+	c->next_shard = id % c->seg->nb_shards;
 	c->submitted = atomic_load(&c->slot->submitted);
 	return c;
 }
@@ -178,6 +209,7 @@ req_alloc(struct mk_client *c, struct mk_req *rq, uint64_t size, uint64_t align,
 	rq->flags = flags;
 	rq->segment = (uint8_t)c->seg->index;
 	rq->client = c->id;
+	rq->token = c->token;
 	rq->tag = tag;
 	rq->size = size;
 	rq->arg = align;
@@ -209,6 +241,7 @@ req_free(struct mk_client *c, struct mk_req *rq, const struct mk_buffer *b, uint
 	rq->flags = flags;
 	rq->segment = (uint8_t)c->seg->index;
 	rq->client = c->id;
+	rq->token = c->token;
 	rq->shard = (uint16_t)sh->index;
 	rq->tag = tag;
 	rq->size = b->size;
@@ -491,17 +524,32 @@ mk_client_close(struct mk_client *c)
 		if (drain(c, NULL, 0, NULL, 0) == 0 && c->inflight > 0)
 			mk_service_idle(c->svc);
 	}
-	__atomic_store_n(&c->slot->segment, UINT_MAX, __ATOMIC_RELAXED);
-	atomic_store(&c->slot->used, false);
-	free(c->batch_len);
-	free(c->batch);
-	free(c);
+	if (c->remote) {
+		/* the primary reaps the slot; what the client still owns goes by its policy */
+		mk_secondary_detach(c->id, c->token);
+	} else {
+		atomic_store(&c->svc->token[c->id], 0);
+		__atomic_store_n(&c->slot->segment, UINT_MAX, __ATOMIC_RELAXED);
+		atomic_store(&c->slot->state, MK_SLOT_FREE);
+	}
+	client_free(c);
 }
 
+/* From the segment's own record, not the allocator's (which lives in the primary alone):
+ * the same fields, in any process. */
 int
 mk_client_descriptor(const struct mk_client *c, const struct mk_buffer *b, struct mk_desc *out)
 {
-	if (c == NULL || b == NULL || out == NULL || mk_segment_shard_of(c->seg, b->offset) == NULL)
+	if (c == NULL || b == NULL || out == NULL || b->size == 0 ||
+	    b->offset >= c->seg->conf.size || b->size > c->seg->conf.size - b->offset)
 		return -EINVAL;
-	return mk_desc_from_buffer(b, out);
+	memset(out, 0, sizeof(*out));
+	out->size = b->size;
+	out->buffer_address = (uint64_t)(uintptr_t)((char *)c->seg->mem.addr + b->offset);
+	out->offset = b->offset;
+	out->rkey = c->seg->transport.rkey;
+	snprintf(out->segment_name, sizeof(out->segment_name), "%s", c->seg->conf.name);
+	snprintf(out->transport_endpoint, sizeof(out->transport_endpoint), "%s",
+		c->seg->transport.endpoint);
+	return 0;
 }

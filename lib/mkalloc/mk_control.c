@@ -16,6 +16,7 @@
 
 #include "mk_config.h"
 #include "mk_control_pvt.h"
+#include "mk_secondary.h"
 
 struct mk_control *
 mk_control_create(struct mk_service *svc)
@@ -32,6 +33,7 @@ mk_control_create(struct mk_service *svc)
 		MK_REBALANCE_WAIT_US) / 1000000;
 	ctl->cooldown_cycles = ctl->hz * c->rebalance_cooldown_ms / 1000;
 	ctl->max_parked = c->max_clients * c->client_depth;
+	ctl->reap.slot = -1;
 	ctl->parked = calloc(ctl->max_parked, sizeof(*ctl->parked));
 	if (ctl->parked == NULL) {
 		free(ctl);
@@ -114,9 +116,10 @@ mk_control_main(void *arg)
 		struct timespec tick;
 
 		mk_rebalance_drain(ctl);
+		mk_secondary_watch(ctl);
 		for (i = 0; i < svc->nb_segments; i++)
 			mk_service_shard_stats(svc, i, ctl->seg[i].st, MK_WORKERS_MAX);
-		busy = mk_rebalance_round(ctl);
+		busy = mk_rebalance_round(ctl) || ctl->reap.slot >= 0;
 		for (i = 0; i < svc->nb_segments; i++)
 			publish_view(ctl, &svc->segments[i]);
 		/* not a data-plane loop: it sleeps between looks */

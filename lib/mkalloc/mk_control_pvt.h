@@ -57,6 +57,13 @@ struct mk_control {
 	unsigned int nb_parked;
 	unsigned int max_parked;
 	struct mk_seg_control seg[MK_SEGMENTS_MAX];
+	/* the client slot being reaped (mk_secondary.c), one at a time */
+	struct {
+		int slot;		/* -1: none */
+		unsigned int pending;	/* workers yet to answer */
+		uint64_t buffers, bytes;
+		uint64_t last_look;	/* timer cycles */
+	} reap;
 };
 
 /* Take the workers' answers and parked allocations off the control ring. */

@@ -36,6 +36,7 @@
 #include <rte_log.h>
 
 #include "mk_control_pvt.h"
+#include "mk_secondary.h"
 
 /* Free bytes shard k could cede at its end facing direction dir (+1: up the segment). */
 static uint64_t
@@ -305,6 +306,10 @@ mk_rebalance_drain(struct mk_control *ctl)
 				on_moved(ctl, &rq[i]);
 				continue;
 			}
+			if (rq[i].op == MK_REQ_RELEASED) {
+				mk_secondary_released(ctl, &rq[i]);
+				continue;
+			}
 			/* an allocation: the ring and the list hold every request there can be */
 			if (!(rq[i].flags & MK_REQ_F_WAITED)) {
 				rq[i].flags |= MK_REQ_F_WAITED;
@@ -326,7 +331,8 @@ fail_parked(struct mk_control *ctl, const struct mk_req *rq, int status)
 
 	/* room: a client's ring holds its whole depth */
 	rte_ring_enqueue_elem(ctl->svc->clients[rq->client].ring, &cpl, sizeof(cpl));
-	atomic_fetch_add_explicit(&ctl->svc->ctl_completions, 1, memory_order_release);
+	atomic_fetch_add_explicit(&ctl->svc->clients[rq->client].answered, 1,
+		memory_order_release);
 }
 
 /* The shard whose published largest free region holds @p need most tightly, or -1. */
@@ -355,6 +361,9 @@ serve_parked(struct mk_control *ctl, struct mk_req *rq, uint64_t now)
 	struct mk_move_plan plan;
 	int k = fitting_shard(sc, seg->nb_shards, need_of(rq));
 
+	/* its client went away while it waited: nobody to answer */
+	if (rq->token != atomic_load(&ctl->svc->token[rq->client]))
+		return false;
 	if (k >= 0) {
 		rq->shard = (uint16_t)k;
 		rq->handle = 0;			/* no shard tried yet */

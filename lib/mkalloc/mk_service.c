@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -23,6 +25,8 @@
 #include "mk_config.h"
 #include "mk_descriptor.h"
 #include "mk_err.h"
+#include "mk_owner.h"
+#include "mk_secondary.h"
 #include "mk_service_pvt.h"
 #include "mk_telemetry.h"
 
@@ -45,6 +49,7 @@ mk_service_conf_defaults(struct mk_service_conf *conf)
 	conf->rebalance_wait_us = MK_REBALANCE_WAIT_US;
 	conf->rebalance_drift_pct = MK_REBALANCE_DRIFT_PCT;
 	conf->rebalance_cooldown_ms = MK_REBALANCE_COOLDOWN_MS;
+	conf->secondary_buffers = MK_SECONDARY_BUFFERS;
 }
 
 bool
@@ -191,6 +196,9 @@ mk_service_conf_check(const struct mk_service_conf *conf, char *err, size_t errl
 	if (conf->rebalance_drift_pct > 1000)
 		return mk_errf(err, errlen, -EINVAL, "rebalance_drift_pct: at most 1000, not %u",
 			conf->rebalance_drift_pct);
+	if (conf->secondary_buffers > (1u << 24))
+		return mk_errf(err, errlen, -EINVAL, "secondary_buffers: at most 16777216, not %u",
+			conf->secondary_buffers);
 	if (conf->rebalance_cooldown_ms > 3600000)
 		return mk_errf(err, errlen, -EINVAL, "rebalance_cooldown_ms: at most 3600000, not"
 			" %u", conf->rebalance_cooldown_ms);
@@ -344,8 +352,10 @@ segment_destroy(struct mk_segment *seg)
 {
 	unsigned int k;
 
-	for (k = 0; seg->shards != NULL && k < seg->nb_shards; k++)
+	for (k = 0; seg->shards != NULL && k < seg->nb_shards; k++) {
 		mk_allocator_destroy(seg->shards[k].alloc);
+		mk_owner_destroy(seg->shards[k].owners);
+	}
 	rte_free(seg->shards);
 	seg->shards = NULL;
 	rte_free(seg->bound);
@@ -380,17 +390,17 @@ rings_create(struct mk_service *svc, char *err, size_t errlen)
 
 		/* one producer (the control lcore), one consumer (the worker) */
 		snprintf(name, sizeof(name), "mk_ctl_%u", i);
-		w->ctl = rte_ring_create_elem(name, sizeof(struct mk_req), MK_SEGMENTS_MAX * 2,
+		w->ctl = rte_ring_create_elem(name, sizeof(struct mk_req), MK_WORKER_CTL_RING,
 			SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 		if (w->ctl == NULL)
 			return mk_errf(err, errlen, -rte_errno, "control ring of lcore %u: %s",
 				w->lcore, rte_strerror(rte_errno));
 	}
 	if (svc->conf.control) {
-		/* every request may park with the control lcore, and each segment has a move's
-		 * answer on the way */
+		/* every request may park with the control lcore, each segment has a move's
+		 * answer on the way, and each worker a release's */
 		svc->ctl_ring = rte_ring_create_elem("mk_ctl", sizeof(struct mk_req),
-			count + MK_SEGMENTS_MAX * 2, SOCKET_ID_ANY,
+			count + MK_SEGMENTS_MAX * 2 + svc->nb_workers, SOCKET_ID_ANY,
 			RING_F_MP_RTS_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 		if (svc->ctl_ring == NULL)
 			return mk_errf(err, errlen, -rte_errno, "the control lcore's ring: %s",
@@ -460,8 +470,10 @@ mk_service_create(const struct mk_service_conf *conf, char *err, size_t errlen)
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	for (i = 0; i < MK_CLIENTS_MAX; i++)
+	for (i = 0; i < MK_CLIENTS_MAX; i++) {
 		svc->clients[i].segment = UINT_MAX;	/* no segment until a client opens */
+		svc->clients[i].pidfd = -1;
+	}
 	for (i = 0; i < svc->nb_workers; i++) {
 		svc->workers[i].svc = svc;
 		svc->workers[i].index = i;
@@ -477,6 +489,8 @@ mk_service_create(const struct mk_service_conf *conf, char *err, size_t errlen)
 		if (svc->control == NULL)
 			rc = mk_errf(err, errlen, -ENOMEM, "out of memory for the control lcore");
 	}
+	if (rc == 0)
+		rc = mk_secondary_publish(svc, err, errlen);
 	if (rc != 0) {
 		teardown(svc);
 		rte_errno = -rc;
@@ -495,6 +509,8 @@ mk_service_start(struct mk_service *svc)
 {
 	unsigned int i;
 
+	if (svc->primary_pid != getpid())
+		return -EPERM;
 	if (atomic_load(&svc->state) != MK_SVC_CREATED)
 		return -EALREADY;
 	for (i = 0; i < svc->nb_workers; i++)
@@ -564,16 +580,21 @@ mk_lcore_nth(unsigned int n)
 uint64_t
 mk_service_outstanding(const struct mk_service *svc)
 {
-	uint64_t submitted = 0, answered = 0;
+	uint64_t outstanding = 0;
 	unsigned int i;
 
-	/* answers first: each was submitted before it was answered, so this never wraps */
-	answered = atomic_load(&svc->ctl_completions);
-	for (i = 0; i < svc->nb_workers; i++)
-		answered += atomic_load(&svc->workers[i].completions);
-	for (i = 0; i < MK_CLIENTS_MAX; i++)
-		submitted += atomic_load(&svc->clients[i].submitted);
-	return submitted - answered;
+	/* a gone client's requests are dropped, not answered: nobody waits for them */
+	for (i = 0; i < MK_CLIENTS_MAX; i++) {
+		const struct mk_client_slot *slot = &svc->clients[i];
+		uint64_t answered;
+
+		if (atomic_load(&slot->state) == MK_SLOT_GONE)
+			continue;
+		/* answers first: each was submitted before it was answered: no wrap */
+		answered = atomic_load(&slot->answered);
+		outstanding += atomic_load(&slot->submitted) - answered;
+	}
+	return outstanding;
 }
 
 uint64_t
@@ -583,6 +604,8 @@ mk_service_stop(struct mk_service *svc, FILE *report)
 	unsigned int i, k;
 	int state = atomic_load(&svc->state);
 
+	if (svc->primary_pid != getpid())
+		return 0;	/* a secondary's: not its to stop */
 	if (state == MK_SVC_RUNNING) {
 		/* no new request from here on; every request made gets its answer, and the
 		 * move under way (none starts now) ends before the workers stop */
@@ -613,16 +636,22 @@ mk_service_stop(struct mk_service *svc, FILE *report)
 				" bytes) still allocated at shutdown\n", seg->conf.name, live, bytes);
 		leaked += live;
 	}
+	if (atomic_load(&svc->orphan_live) != 0 && report != NULL)
+		fprintf(report, "mkalloc: of which %" PRIu64 " buffers (%" PRIu64 " bytes) were"
+			" kept when their secondary processes went\n",
+			(uint64_t)atomic_load(&svc->orphan_live),
+			(uint64_t)atomic_load(&svc->orphan_bytes));
 	return leaked;
 }
 
 void
 mk_service_destroy(struct mk_service *svc)
 {
-	if (svc == NULL)
+	if (svc == NULL || svc->primary_pid != getpid())
 		return;
 	if (atomic_load(&svc->state) != MK_SVC_STOPPED)
 		mk_service_stop(svc, NULL);
+	mk_secondary_unpublish(svc);
 	mk_telemetry_service_lock();	/* no telemetry callback is inside it after this */
 	if (the_service == svc)
 		the_service = NULL;
@@ -633,6 +662,8 @@ mk_service_destroy(struct mk_service *svc)
 struct mk_service *
 mk_service_get(void)
 {
+	if (the_service == NULL && rte_eal_process_type() == RTE_PROC_SECONDARY)
+		return mk_secondary_service();
 	return the_service;
 }
 

@@ -125,6 +125,14 @@ struct mk_service_conf {
 	/** Hysteresis: a boundary a drift move shifted is not shifted back by drift for this
 	 * long (ms). */
 	uint32_t rebalance_cooldown_ms;
+	/**
+	 * Clients in secondary processes (they need the control lcore, which watches them):
+	 * when one exits or closes its client with buffers still allocated, keep them
+	 * (reported, freed by the primary's clients) rather than release them.
+	 */
+	bool secondary_keep;
+	/** Buffers that clients of secondaries may own at once, per shard; 0 = 65536. */
+	uint32_t secondary_buffers;
 };
 
 /** One shard in a routing view. */

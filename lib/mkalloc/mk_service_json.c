@@ -31,7 +31,8 @@
 
 static const char *const top_keys[] = {
 	"workers", "control", "control_period_us", "routing", "rebalance", "rebalance_wait_us",
-	"rebalance_drift_pct", "rebalance_cooldown_ms", "idle", "burst", "client_depth",
+	"rebalance_drift_pct", "rebalance_cooldown_ms", "secondary_gone", "secondary_buffers",
+	"idle", "burst", "client_depth",
 	"max_clients", "segments", "comment",
 };
 static const char *const segment_keys[] = {
@@ -497,6 +498,7 @@ parse_top(const cJSON *root, struct mk_service_conf *conf, struct mk_json_pendin
 	size_t errlen)
 {
 	static const char *const idles[] = { "auto", "spin", "pause", "yield" };
+	static const char *const gone_choices[] = { "release", "keep" };
 	const cJSON *v, *seg;
 	unsigned int choice, i;
 	int rc;
@@ -534,6 +536,12 @@ parse_top(const cJSON *root, struct mk_service_conf *conf, struct mk_json_pendin
 			rc = get_uint(v, key, 0, 1000, &conf->rebalance_drift_pct, err, errlen);
 		} else if (strcmp(key, "rebalance_cooldown_ms") == 0) {
 			rc = get_uint(v, key, 0, 3600000, &conf->rebalance_cooldown_ms, err, errlen);
+		} else if (strcmp(key, "secondary_gone") == 0) {
+			rc = get_choice(v, key, gone_choices, RTE_DIM(gone_choices), &choice, err,
+				errlen);
+			conf->secondary_keep = rc == 0 && choice == 1;
+		} else if (strcmp(key, "secondary_buffers") == 0) {
+			rc = get_uint(v, key, 1, 1u << 24, &conf->secondary_buffers, err, errlen);
 		} else if (strcmp(key, "idle") == 0) {
 			rc = get_choice(v, key, idles, RTE_DIM(idles), &choice, err, errlen);
 			p->idle_auto = rc == 0 && choice == 0;

@@ -21,6 +21,8 @@
  *       "rebalance_wait_us": 0..10000000,     (0 = MK_REBALANCE_WAIT_US)
  *       "rebalance_drift_pct": 0..1000,       (0 = no drift moves; default 50)
  *       "rebalance_cooldown_ms": 0..3600000,  (default 1000)
+ *       "secondary_gone": "release" | "keep",  (a secondary's buffers when it goes)
+ *       "secondary_buffers": 1..16777216,      (per shard; default 65536)
  *       "idle":         "auto" | "spin" | "pause" | "yield",
  *       "burst":        1..64,           (default 32)
  *       "client_depth": 1..65536,        (default 256)

@@ -19,7 +19,7 @@
 #include "mk_service.h"
 #include "mk_transport.h"
 
-/* What travels in a request ring: 48 bytes, so a burst of 32 is 24 cache lines. */
+/* What travels in a request ring: one cache line. */
 enum mk_req_op {
 	MK_REQ_ALLOC = 1,
 	MK_REQ_FREE = 2,
@@ -29,6 +29,10 @@ enum mk_req_op {
 	/* ...and the worker's answer, on the control lcore's ring: handle = CEDE or ADOPT,
 	 * size = bytes ceded or adopted, arg = status (0 or a negative errno) */
 	MK_REQ_MOVED = 5,
+	/* reaper -> every worker: free what client slot @client (generation in arg) owned;
+	 * answered RELEASED with size = bytes, handle = buffers */
+	MK_REQ_RELEASE = 6,
+	MK_REQ_RELEASED = 7,
 };
 
 /* the completion answers a blocking call, not an asynchronous one */
@@ -39,6 +43,11 @@ enum mk_req_op {
 #define MK_REQ_F_RETURN	0x04
 /* alloc: has waited with the control lcore already (counted once) */
 #define MK_REQ_F_WAITED	0x08
+/* release: keep the buffers (as orphans) rather than free them */
+#define MK_REQ_F_KEEP	0x10
+
+/* Messages a worker's control ring holds: a move's step per segment, and a release. */
+#define MK_WORKER_CTL_RING	(MK_SEGMENTS_MAX * 2 + 2)
 
 /* An alloc parked with the control lcore carries when it first waited, in timer cycles,
  * in its footprint field (unused by allocs otherwise). */
@@ -55,9 +64,11 @@ struct mk_req {
 	uint64_t arg;		/* alloc: alignment; free: segment-global offset */
 	uint64_t handle;	/* free: the allocator's handle; alloc: bit k, shard k tried */
 	uint64_t footprint;	/* free: bytes set aside (the slab chunk); alloc: parked at */
+	uint64_t token;		/* the client slot's: a request without it is dropped */
+	uint64_t reserved2;
 };
 
-_Static_assert(sizeof(struct mk_req) == 48, "a request is 48 bytes");
+_Static_assert(sizeof(struct mk_req) == 64, "a request is one cache line");
 
 /* What travels in a completion ring: 64 bytes, one cache line. */
 struct mk_cpl {
@@ -74,6 +85,8 @@ struct mk_cpl {
 	uint32_t alloc_id;
 	uint32_t reserved;
 };
+
+_Static_assert(sizeof(struct mk_cpl) == 64, "a completion is one cache line");
 
 /* A shard's published snapshot, written by its worker inside a seqlock. */
 struct mk_shard_pub {
@@ -97,6 +110,8 @@ struct mk_shard {
 	struct mk_shard_stats counters;	/* running figures, published after each burst */
 	uint64_t footprint_bytes;	/* bytes set aside for live buffers */
 	bool dirty;			/* changed since the last publication */
+	/* buffers that clients of other processes own, by offset (NULL until the first) */
+	struct mk_owner_table *owners;
 	/* read by anyone: */
 	struct mk_shard_pub pub;
 };
@@ -129,17 +144,33 @@ struct mk_worker {
 	unsigned int index;
 	unsigned int lcore;
 	struct rte_ring *ring;		/* requests for the shards it owns */
-	struct rte_ring *ctl;		/* moves, from the control lcore alone */
+	struct rte_ring *ctl;		/* moves and releases, from the control lcore or reaper */
 	unsigned int nb_shards;		/* shards it owns, over all segments */
 	struct mk_shard *shards[MK_SEGMENTS_MAX];
-	atomic_uint_fast64_t completions; /* requests answered, for the shutdown count */
 } __rte_cache_aligned;
 
+/* Where a client slot is. */
+enum mk_slot_state {
+	MK_SLOT_FREE = 0,
+	MK_SLOT_LOCAL,		/* a client of this process */
+	MK_SLOT_REMOTE,		/* a client of a secondary process */
+	MK_SLOT_GONE,		/* its secondary exited or detached: being reaped */
+};
+
 struct mk_client_slot {
-	atomic_bool used;
+	_Atomic int state;		/* enum mk_slot_state; a client takes a FREE one by CAS */
 	struct rte_ring *ring;		/* completions, MP (workers) / SC (the client) */
 	unsigned int segment;
+	uint32_t gen;			/* opens of this slot so far: owner records carry it */
+	int32_t pid;			/* the process of a remote client */
+	int pidfd;			/* ...watched for its exit (primary only); -1 when none */
 	atomic_uint_fast64_t submitted;	/* requests enqueued, written by the client */
+	/* buffers a remote client owns now, kept by the workers */
+	atomic_uint_fast64_t remote_live;
+	atomic_uint_fast64_t remote_bytes;
+	/* requests answered (completions sent, or dropped for a gone slot), by the workers
+	 * and the control lcore: apart from what the client writes */
+	_Alignas(RTE_CACHE_LINE_SIZE) atomic_uint_fast64_t answered;
 } __rte_cache_aligned;
 
 enum mk_service_state {
@@ -157,14 +188,25 @@ struct mk_service {
 	unsigned int nb_workers;
 	struct mk_worker *workers;
 	struct mk_client_slot clients[MK_CLIENTS_MAX];
+	/* each slot's token, read by the workers at every request: kept apart from the
+	 * slots' written lines; 0 (never a token) while the slot is free or gone */
+	_Alignas(RTE_CACHE_LINE_SIZE) _Atomic uint64_t token[MK_CLIENTS_MAX];
+	atomic_uint_fast64_t dropped;	/* requests without a valid client and token */
+	/* buffers of secondaries gone, released or kept (orphans, until the primary frees) */
+	atomic_uint_fast64_t released_live, released_bytes;
+	atomic_uint_fast64_t orphan_live, orphan_bytes;
+	uint64_t magic;			/* MK_SERVICE_MAGIC: what a secondary looks for */
+	int32_t primary_pid;		/* the process that created it */
 	/* the control lcore */
 	struct rte_ring *ctl_ring;	/* to it: parked allocs and MOVED answers (MP, SC) */
 	_Atomic bool parking;		/* workers park allocs with it (it runs and rebalances) */
-	atomic_uint_fast64_t ctl_completions; /* requests it answered itself */
-	atomic_uint_fast32_t ctl_busy;	/* segments with a move under way */
+	atomic_uint_fast32_t ctl_busy;	/* moves and reaps under way */
 	struct mk_control *control;	/* its private state */
 	uint64_t start_cycles;		/* timer cycles at mk_service_start() */
 };
+
+/* "mkalloc\0\1" */
+#define MK_SERVICE_MAGIC	UINT64_C(0x6d6b616c6c6f6301)
 
 /* What a worker or a waiting client does when there is nothing to do. */
 void mk_service_idle(const struct mk_service *svc);

@@ -708,6 +708,8 @@ cmd_config(const struct mk_service *svc, const char *params, struct rte_tel_data
 		c->rebalance_wait_us : MK_REBALANCE_WAIT_US);
 	rte_tel_data_add_dict_u64(d, "rebalance_drift_pct", c->rebalance_drift_pct);
 	rte_tel_data_add_dict_u64(d, "rebalance_cooldown_ms", c->rebalance_cooldown_ms);
+	rte_tel_data_add_dict_string(d, "secondary_gone", c->secondary_keep ? "keep" : "release");
+	rte_tel_data_add_dict_u64(d, "secondary_buffers", c->secondary_buffers);
 	/* too many shards to list here: /mkalloc/shards has them, segment by segment */
 	if (layout > CONFIG_LAYOUT_BUDGET)
 		rte_tel_data_add_dict_string(d, "shard_layout", "see /mkalloc/shards,<name>");
@@ -735,20 +737,19 @@ cmd_clients(const struct mk_service *svc, const char *params, struct rte_tel_dat
 
 	if (!no_param(params))
 		return tel_error(d, "/mkalloc/clients takes no parameter");
-	/* answers first: each was submitted before it was answered, so in_flight stays >= 0 */
-	answered = atomic_load(&svc->ctl_completions);
-	for (i = 0; i < svc->nb_workers; i++)
-		answered += atomic_load(&svc->workers[i].completions);
 	slots = new_dict();
 	for (i = 0; i < MK_CLIENTS_MAX; i++) {
 		const struct mk_client_slot *cs = &svc->clients[i];
-		uint64_t sub = atomic_load(&cs->submitted);
+		/* answers first: each was submitted before it was answered: no wrap */
+		uint64_t ans = atomic_load(&cs->answered), sub = atomic_load(&cs->submitted);
+		int state = atomic_load(&cs->state);
 		struct rte_tel_data *one;
 		unsigned int seg;
 		char key[16];
 
 		submitted += sub;
-		if (i >= svc->conf.max_clients || !atomic_load(&cs->used))
+		answered += ans;
+		if (i >= svc->conf.max_clients || state == MK_SLOT_FREE)
 			continue;
 		open++;
 		seg = __atomic_load_n(&cs->segment, __ATOMIC_RELAXED);
@@ -757,7 +758,15 @@ cmd_clients(const struct mk_service *svc, const char *params, struct rte_tel_dat
 			continue;
 		rte_tel_data_add_dict_string(one, "segment", seg < svc->nb_segments ?
 			svc->segments[seg].conf.name : "?");
+		rte_tel_data_add_dict_string(one, "process", state == MK_SLOT_LOCAL ? "primary" :
+			state == MK_SLOT_REMOTE ? "secondary" : "gone");
+		if (state != MK_SLOT_LOCAL) {
+			rte_tel_data_add_dict_int(one, "pid", cs->pid);
+			rte_tel_data_add_dict_u64(one, "live_buffers", atomic_load(&cs->remote_live));
+			rte_tel_data_add_dict_u64(one, "live_bytes", atomic_load(&cs->remote_bytes));
+		}
 		rte_tel_data_add_dict_u64(one, "submitted", sub);
+		rte_tel_data_add_dict_u64(one, "in_flight", sub - ans);
 		snprintf(key, sizeof(key), "%u", i);
 		add_container(slots, key, one);
 	}
@@ -766,6 +775,11 @@ cmd_clients(const struct mk_service *svc, const char *params, struct rte_tel_dat
 	rte_tel_data_add_dict_u64(d, "open", open);
 	rte_tel_data_add_dict_u64(d, "submitted", submitted);
 	rte_tel_data_add_dict_u64(d, "in_flight", submitted > answered ? submitted - answered : 0);
+	rte_tel_data_add_dict_u64(d, "dropped", atomic_load(&svc->dropped));
+	rte_tel_data_add_dict_u64(d, "released_buffers", atomic_load(&svc->released_live));
+	rte_tel_data_add_dict_u64(d, "released_bytes", atomic_load(&svc->released_bytes));
+	rte_tel_data_add_dict_u64(d, "orphan_buffers", atomic_load(&svc->orphan_live));
+	rte_tel_data_add_dict_u64(d, "orphan_bytes", atomic_load(&svc->orphan_bytes));
 	add_container(d, "slots", slots);
 	return 0;
 }

@@ -12,9 +12,13 @@
 #include <rte_lcore.h>
 #include <rte_pause.h>
 
+#include "mk_owner.h"
 #include "mk_service_pvt.h"
 
 #define BURST_MAX 64
+
+/* A token's low bit: the client is in another process (see mk_client.c). */
+#define TOKEN_REMOTE	UINT64_C(1)
 
 /* Hand a request to the worker that owns its shard. Rings hold every request that can be in
  * flight at once (see mk_service.h), so this cannot fail; if it ever did, the request is
@@ -35,6 +39,38 @@ complete(struct mk_cpl *c, const struct mk_req *rq, int status)
 		.status = status, .op = rq->op, .flags = rq->flags, .shard = rq->shard,
 		.tag = rq->tag,
 	};
+}
+
+/*
+ * A buffer that a client of another process now owns: recorded, so that its frees are
+ * checked and it is released when that process goes. -ENOSPC (the buffer is given back)
+ * when the shard's records are full.
+ */
+static int
+record_owner(struct mk_worker *w, struct mk_shard *sh, const struct mk_req *rq,
+	const struct mk_buffer *buf)
+{
+	struct mk_client_slot *slot = &w->svc->clients[rq->client];
+	struct mk_owner_rec r = {
+		.offset = buf->offset, .size = buf->size, .footprint = buf->footprint,
+		.handle = buf->handle, .slot = rq->client, .gen = slot->gen,
+	};
+	int rc;
+
+	if (sh->owners == NULL) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "mk_own_%u_%u", sh->seg->index, sh->index);
+		sh->owners = mk_owner_create(name, w->svc->conf.secondary_buffers);
+		if (sh->owners == NULL)
+			return -ENOMEM;
+	}
+	rc = mk_owner_add(sh->owners, &r);
+	if (rc != 0)
+		return rc;
+	atomic_fetch_add_explicit(&slot->remote_live, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&slot->remote_bytes, buf->size, memory_order_relaxed);
+	return 0;
 }
 
 /*
@@ -77,6 +113,8 @@ serve_alloc(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, stru
 
 		rc = mk_allocator_alloc(sh->alloc, rq->size, rq->arg, &buf);
 		sh->dirty = true;
+		if (rc == 0 && (rq->token & TOKEN_REMOTE) && (rc = record_owner(w, sh, rq, &buf)) != 0)
+			mk_allocator_free(sh->alloc, &buf);
 		if (rc == 0) {
 			complete(c, rq, 0);
 			c->offset = buf.offset;
@@ -106,11 +144,16 @@ serve_alloc(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, stru
 	}
 }
 
-/* A free is applied by the owner of the shard that holds its offset, never elsewhere. */
+/*
+ * A free is applied by the owner of the shard that holds its offset, never elsewhere. A
+ * client of another process frees only the buffers it owns (-EPERM otherwise); the primary's
+ * clients may free any.
+ */
 static bool
 serve_free(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, struct mk_cpl *c)
 {
 	struct mk_shard *sh = mk_segment_shard_of(seg, rq->arg);
+	const struct mk_owner_rec *owner;
 	struct mk_buffer buf;
 	int rc;
 
@@ -122,6 +165,13 @@ serve_free(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, struc
 	if (sh->worker != w->index)
 		return forward(w, sh, rq) ? false : (complete(c, rq, -EAGAIN), true);
 
+	owner = mk_owner_find(sh->owners, rq->arg);
+	if ((rq->token & TOKEN_REMOTE) && (owner == NULL || owner->slot != rq->client ||
+	    owner->gen != w->svc->clients[rq->client].gen)) {
+		sh->counters.free_rejected++;
+		complete(c, rq, -EPERM);
+		return true;
+	}
 	memset(&buf, 0, sizeof(buf));
 	buf.data = (char *)seg->mem.addr + rq->arg;
 	buf.offset = rq->arg;
@@ -134,6 +184,16 @@ serve_free(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, struc
 	if (rc != 0) {
 		sh->counters.free_rejected++;
 		return true;
+	}
+	if (owner != NULL) {
+		bool orphan = owner->slot == MK_OWNER_ORPHAN;
+		struct mk_client_slot *slot = orphan ? NULL : &w->svc->clients[owner->slot];
+
+		atomic_fetch_sub_explicit(orphan ? &w->svc->orphan_live : &slot->remote_live, 1,
+			memory_order_relaxed);
+		atomic_fetch_sub_explicit(orphan ? &w->svc->orphan_bytes : &slot->remote_bytes,
+			owner->size, memory_order_relaxed);
+		mk_owner_remove(sh->owners, owner);
 	}
 	c->offset = rq->arg;
 	c->size = rq->size;
@@ -183,6 +243,8 @@ send_completions(struct mk_service *svc, const uint16_t *client, const struct mk
 		/* a client's ring holds its whole depth: this cannot come up short */
 		rte_ring_enqueue_bulk_elem(svc->clients[client[i]].ring, &cpl[i], sizeof(*cpl),
 			run, NULL);
+		atomic_fetch_add_explicit(&svc->clients[client[i]].answered, run,
+			memory_order_release);
 		i += run;
 	}
 }
@@ -263,18 +325,79 @@ serve_move(struct mk_worker *w, const struct mk_req *rq, uint64_t *bytes)
 	return 0;
 }
 
-/* Serve the moves on the control ring; answers go out after the shards are published. */
+struct release {
+	struct mk_worker *w;
+	struct mk_shard *sh;
+	bool keep;
+	uint64_t buffers, bytes;
+};
+
+/* One buffer of a client that went away: freed, or kept as an orphan. */
+static bool
+release_one(struct mk_owner_rec *r, void *arg)
+{
+	struct release *rl = arg;
+	struct mk_shard *sh = rl->sh;
+	struct mk_client_slot *slot = &rl->w->svc->clients[r->slot];
+	struct mk_buffer buf = {
+		.data = (char *)sh->seg->mem.addr + r->offset, .offset = r->offset,
+		.size = r->size, .footprint = r->footprint, .handle = r->handle,
+	};
+
+	rl->buffers++;
+	rl->bytes += r->size;
+	atomic_fetch_sub_explicit(&slot->remote_live, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&slot->remote_bytes, r->size, memory_order_relaxed);
+	if (rl->keep) {
+		r->slot = MK_OWNER_ORPHAN;
+		return false;
+	}
+	if (mk_allocator_free(sh->alloc, &buf) != 0)
+		return true;	/* cannot be: the record was made with the buffer */
+	sh->counters.frees++;
+	sh->counters.live_buffers--;
+	sh->counters.allocated_bytes -= r->size;
+	sh->footprint_bytes -= r->footprint;
+	sh->dirty = true;
+	return true;
+}
+
+/* Release (or keep) every buffer that slot @p rq->client, opened for the arg-th time, owns in
+ * this worker's shards. */
+static void
+serve_release(struct mk_worker *w, const struct mk_req *rq, uint64_t *buffers, uint64_t *bytes)
+{
+	struct release rl = { .w = w, .keep = rq->flags & MK_REQ_F_KEEP };
+	unsigned int i;
+
+	for (i = 0; rq->client < MK_CLIENTS_MAX && i < w->nb_shards; i++) {
+		rl.sh = w->shards[i];
+		mk_owner_each(rl.sh->owners, rq->client, (uint32_t)rq->arg, release_one, &rl);
+	}
+	*buffers = rl.buffers;
+	*bytes = rl.bytes;
+}
+
+/* Serve the control ring (moves, releases); answers go out after the shards are published. */
 static unsigned int
 serve_moves(struct mk_worker *w)
 {
-	struct mk_req mv[MK_SEGMENTS_MAX * 2];
+	struct mk_req mv[MK_WORKER_CTL_RING];
 	unsigned int i, n;
 
 	n = rte_ring_dequeue_burst_elem(w->ctl, mv, sizeof(mv[0]), RTE_DIM(mv), NULL);
 	for (i = 0; i < n; i++) {
-		uint64_t bytes;
-		int rc = serve_move(w, &mv[i], &bytes);
+		uint64_t bytes, buffers;
+		int rc;
 
+		if (mv[i].op == MK_REQ_RELEASE) {
+			serve_release(w, &mv[i], &buffers, &bytes);
+			mv[i].op = MK_REQ_RELEASED;
+			mv[i].handle = buffers;
+			mv[i].size = bytes;
+			continue;
+		}
+		rc = serve_move(w, &mv[i], &bytes);
 		mv[i].handle = mv[i].op;
 		mv[i].op = MK_REQ_MOVED;
 		mv[i].size = bytes;
@@ -282,7 +405,7 @@ serve_moves(struct mk_worker *w)
 	}
 	if (n != 0) {
 		publish_dirty(w);
-		/* room: the ring holds an answer for every segment's move */
+		/* room: the ring holds an answer for every message a worker can have */
 		rte_ring_enqueue_bulk_elem(w->svc->ctl_ring, mv, sizeof(mv[0]), n, NULL);
 	}
 	return n;
@@ -298,6 +421,7 @@ mk_worker_main(void *arg)
 	struct mk_cpl cpl[BURST_MAX];
 	uint16_t client[BURST_MAX];
 	unsigned int i, n, nc, moves;
+	uint64_t dropped = 0;
 
 	while (atomic_load_explicit(&svc->state, memory_order_acquire) != MK_SVC_STOPPED) {
 		moves = w->ctl != NULL ? serve_moves(w) : 0;
@@ -308,16 +432,25 @@ mk_worker_main(void *arg)
 			continue;
 		}
 		for (i = 0, nc = 0; i < n; i++) {
-			client[nc] = req[i].client;
-			if (req[i].client < svc->conf.max_clients && serve(w, &req[i], &cpl[nc]))
+			uint16_t cl = req[i].client;
+
+			/* a request that names no open client by its token cannot be answered */
+			if (cl >= svc->conf.max_clients || req[i].token == 0 || req[i].token !=
+			    atomic_load_explicit(&svc->token[cl], memory_order_relaxed)) {
+				dropped++;
+				continue;
+			}
+			client[nc] = cl;
+			if (serve(w, &req[i], &cpl[nc]))
 				nc++;
+		}
+		if (dropped != 0) {
+			atomic_fetch_add_explicit(&svc->dropped, dropped, memory_order_relaxed);
+			dropped = 0;
 		}
 		/* published before answering: a client that has its answer sees the figures */
 		publish_dirty(w);
 		send_completions(svc, client, cpl, nc);
-		atomic_store_explicit(&w->completions,
-			atomic_load_explicit(&w->completions, memory_order_relaxed) + nc,
-			memory_order_release);
 	}
 	return 0;
 }
