@@ -2,8 +2,8 @@
 /*
  * The slab allocator; the idea is in mk_slab.h, the instance layout in mk_slab_pvt.h. The
  * pieces, in the order they appear: class table, hierarchical bitmaps, the chunks of a slab,
- * partial slabs and the pool, create/destroy, alloc/free, figures. The checker is
- * mk_slab_check.c.
+ * partial slabs and the pool, create/destroy, alloc/free, moving the ends of the range,
+ * figures. The checker is mk_slab_check.c.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -181,6 +181,19 @@ hbm_first(const struct hbm_shape *sh, const uint64_t *words, uint64_t top)
 	return idx;
 }
 
+/* Highest set item; top is not zero. Out of the hot paths: no care for branches. */
+static inline uint64_t
+hbm_last(const struct hbm_shape *sh, const uint64_t *words, uint64_t top)
+{
+	uint64_t idx = 63 - (uint64_t)__builtin_clzll(top);
+	unsigned l;
+
+	for (l = sh->levels - 1; l-- > 0;)
+		idx = (idx << WORD_SHIFT) |
+			(63 - (uint64_t)__builtin_clzll(words[sh->off[l] + idx]));
+	return idx;
+}
+
 /*
  * Item idx is used for the first time since the bitmap was emptied by clearing its top word:
  * clear the words that it is the first item under, which until now held garbage.
@@ -265,7 +278,9 @@ bump_take(struct slab_hdr *h, const struct slab_class *cls, uint8_t **gen)
 /*
  * Each class has a bitmap over the slabs with a bit set for each of its slabs that has a free
  * chunk. Alloc takes the lowest such slab, so low offsets fill first and high slabs drain
- * back to the pool.
+ * back to the pool. Free slabs are in doubly linked pool lists, so that a move of an end
+ * takes out the ones it gives up wherever they are; the order of the lists is the pool's
+ * preference (see mk_slab.h): inner slabs at the head, outer ones at the tail.
  */
 
 static inline void
@@ -280,7 +295,7 @@ partial_clear_if(struct mk_slab *sa, unsigned cid, uint64_t s, uint64_t cond)
 	hbm_clear_if(&sa->slabs, partial_words(sa, cid), &sa->cls[cid].partial_top, s, cond);
 }
 
-/* Lowest class whose pool stack is not empty; the caller knows one is. */
+/* Lowest class whose pool list is not empty; the caller knows one is. */
 static inline unsigned
 cached_any(const struct mk_slab *sa)
 {
@@ -289,53 +304,122 @@ cached_any(const struct mk_slab *sa)
 	return 64 + (unsigned)__builtin_ctzll(sa->cached_mask[1]);
 }
 
-static inline uint32_t
-cached_pop(struct mk_slab *sa, unsigned cid)
+/* The pool list a free slab of the range is in: that of the class of its block. */
+static struct slab_list *
+pool_list(struct mk_slab *sa, const struct slab_hdr *h)
 {
-	struct slab_class *cls = &sa->cls[cid];
-	uint32_t s = cls->cached;
+	return h->block_class == CLASS_NONE ? &sa->clean : &sa->cls[h->block_class].cached;
+}
 
-	cls->cached = sa->hdrs[s].next;
-	if (cls->cached == SLAB_NONE)
-		mask_clear(sa->cached_mask, cid);
-	return s;
+/* In the outer share of the range at either end: handed out of the pool last. */
+static bool
+slab_outer(const struct mk_slab *sa, uint32_t s)
+{
+	return s - sa->first < sa->outer || sa->end - 1 - s < sa->outer;
+}
+
+/* Put free slab s in its pool list: at the tail when it is outer, else at the head. */
+static void
+pool_add(struct mk_slab *sa, uint32_t s)
+{
+	struct slab_hdr *h = &sa->hdrs[s];
+	struct slab_list *l = pool_list(sa, h);
+
+	if (l->head == SLAB_NONE) {
+		h->next = h->prev = SLAB_NONE;
+		l->head = l->tail = s;
+		if (h->block_class != CLASS_NONE)
+			mask_set(sa->cached_mask, h->block_class);
+	} else if (slab_outer(sa, s)) {
+		h->next = SLAB_NONE;
+		h->prev = l->tail;
+		sa->hdrs[l->tail].next = s;
+		l->tail = s;
+	} else {
+		h->prev = SLAB_NONE;
+		h->next = l->head;
+		sa->hdrs[l->head].prev = s;
+		l->head = s;
+	}
+}
+
+/* Take free slab s, wherever it is, out of its pool list. */
+static void
+pool_remove(struct mk_slab *sa, uint32_t s)
+{
+	struct slab_hdr *h = &sa->hdrs[s];
+	struct slab_list *l = pool_list(sa, h);
+
+	if (h->prev != SLAB_NONE)
+		sa->hdrs[h->prev].next = h->next;
+	else
+		l->head = h->next;
+	if (h->next != SLAB_NONE)
+		sa->hdrs[h->next].prev = h->prev;
+	else
+		l->tail = h->prev;
+	if (l->head == SLAB_NONE && h->block_class != CLASS_NONE)
+		mask_clear(sa->cached_mask, h->block_class);
 }
 
 /*
- * Give a free slab to class cid and mark it partial. A slab that already holds a block of this
- * class is taken first, then one without a block, then one holding another class's block,
- * whose block is replaced.
+ * The free slab class cid takes: the head of its own list (a block of the class), of the
+ * list without a block, or of another class's list (the block is replaced), in that order,
+ * but an inner slab before an outer one. The caller knows that a slab is free.
+ */
+static uint32_t
+pool_pick(const struct mk_slab *sa, unsigned cid)
+{
+	uint32_t cand[3];
+	unsigned i;
+
+	cand[0] = sa->cls[cid].cached.head;
+	cand[1] = sa->clean.head;
+	cand[2] = (sa->cached_mask[0] | sa->cached_mask[1]) != 0 ?
+		sa->cls[cached_any(sa)].cached.head : SLAB_NONE;
+	for (i = 0; i < 3; i++)
+		if (cand[i] != SLAB_NONE && !slab_outer(sa, cand[i]))
+			return cand[i];
+	return cand[0] != SLAB_NONE ? cand[0] : cand[1] != SLAB_NONE ? cand[1] : cand[2];
+}
+
+/* Free a slab's block, if it has one: it leaves the range or is replaced. */
+static void
+block_drop(struct mk_slab *sa, struct slab_hdr *h)
+{
+	if (h->block == NULL)
+		return;
+	free(h->block);
+	sa->block_bytes -= sa->cls[h->block_class].block_bytes;
+	h->block = NULL;
+	h->block_class = CLASS_NONE;
+}
+
+/*
+ * Give a free slab to class cid and mark it in use and partial. When the slab holds no block
+ * of this class, its old block, if any, is replaced.
  */
 static MK_COLD int
 slab_take(struct mk_slab *sa, unsigned cid)
 {
 	struct slab_class *cls = &sa->cls[cid];
-	struct chunk_group *block;
+	struct chunk_group *block = NULL;
 	struct slab_hdr *h;
 	uint32_t s;
 
 	if (sa->free_slabs == 0)
 		return -ENOMEM;
-	if (cls->cached != SLAB_NONE) {
-		s = cached_pop(sa, cid);
-		h = &sa->hdrs[s];
-	} else {
+	s = pool_pick(sa, cid);
+	h = &sa->hdrs[s];
+	if (h->block_class != cid) {
 		/* Allocated before anything changes, so a failure leaves all as it was. */
 		block = aligned_alloc(sizeof(struct chunk_group), cls->block_bytes);
 		if (block == NULL)
 			return -ENOMEM;
-		if (sa->clean != SLAB_NONE) {
-			s = sa->clean;
-			sa->clean = sa->hdrs[s].next;
-			h = &sa->hdrs[s];
-		} else {
-			unsigned other = cached_any(sa);
-
-			s = cached_pop(sa, other);
-			h = &sa->hdrs[s];
-			free(h->block);
-			sa->block_bytes -= sa->cls[other].block_bytes;
-		}
+	}
+	pool_remove(sa, s);
+	if (block != NULL) {
+		block_drop(sa, h);
 		/*
 		 * The new block's generations start above every one the old block handed
 		 * out, so a stale handle of the old block misses until the window comes round.
@@ -353,6 +437,7 @@ slab_take(struct mk_slab *sa, unsigned cid)
 	h->bump = 0;
 	h->live = 0;
 	partial_set(sa, cid, s);
+	hbm_set(&sa->slabs, sa->used_words, &sa->used_top, s);
 	cls->slabs++;
 	sa->free_slabs--;
 	sa->slab_grabs++;
@@ -363,21 +448,49 @@ slab_take(struct mk_slab *sa, unsigned cid)
 static MK_COLD void
 slab_release(struct mk_slab *sa, unsigned cid, uint32_t s)
 {
-	struct slab_class *cls = &sa->cls[cid];
 	struct slab_hdr *h = &sa->hdrs[s];
 
 	partial_clear_if(sa, cid, s, 1);
+	hbm_clear_if(&sa->slabs, sa->used_words, &sa->used_top, s, 1);
 	h->class_id = CLASS_NONE;
-	h->next = cls->cached;
-	if (cls->cached == SLAB_NONE)
-		mask_set(sa->cached_mask, cid);
-	cls->cached = s;
-	cls->slabs--;
+	pool_add(sa, s);
+	sa->cls[cid].slabs--;
 	sa->free_slabs++;
 	sa->slab_releases++;
 }
 
 /* --- create and destroy ------------------------------------------------------------------ */
+
+/* The range is now [first, end): its figures follow. */
+static void
+range_set(struct mk_slab *sa, uint32_t first, uint32_t end)
+{
+	sa->first = first;
+	sa->end = end;
+	sa->nslabs = end - first;
+	sa->outer = sa->nslabs >> OUTER_SHIFT;
+	sa->capacity = (uint64_t)sa->nslabs << sa->slab_log2;
+}
+
+/*
+ * Every slab of a new range is in the pool without a block, listed from the middle outwards
+ * (m, m + 1, m - 1, m + 2, ...), so that the ends are handed out last.
+ */
+static void
+pool_fill(struct mk_slab *sa)
+{
+	uint32_t mid = sa->first + (sa->nslabs - 1) / 2, prev = SLAB_NONE, s, i;
+
+	sa->clean.head = mid;
+	for (i = 0; i < sa->nslabs; i++, prev = s) {
+		s = i % 2 != 0 ? mid + (i + 1) / 2 : mid - i / 2;
+		sa->hdrs[s].prev = prev;
+		if (prev != SLAB_NONE)
+			sa->hdrs[prev].next = s;
+	}
+	sa->hdrs[prev].next = SLAB_NONE;
+	sa->clean.tail = prev;
+}
 
 struct mk_slab *
 mk_slab_create(const struct mk_slab_conf *conf)
@@ -385,8 +498,8 @@ mk_slab_create(const struct mk_slab_conf *conf)
 	uint32_t sizes[MK_SLAB_CLASS_MAX];
 	uint32_t slab_size, min_class, min_slice;
 	unsigned chunk_bits, slab_bits, c, b;
+	uint64_t space, limit, first, s;
 	struct mk_slab *sa;
-	uint64_t nslabs, s;
 	double factor;
 	int n;
 
@@ -404,16 +517,21 @@ mk_slab_create(const struct mk_slab_conf *conf)
 		goto inval;
 	if (min_class % MK_SLAB_ALIGN != 0 || min_class > slab_size || min_slice > min_class)
 		goto inval;
-	if (conf->size < slab_size)
+	if (conf->size < slab_size || conf->base % slab_size != 0 ||
+			conf->base > UINT64_MAX - conf->size)
+		goto inval;
+	limit = conf->limit != 0 ? conf->limit : conf->base + conf->size;
+	if (limit < conf->base + conf->size)
 		goto inval;
 	n = class_sizes(slab_size, factor, min_class, sizes);
 	if (n < 0)
 		goto inval;
 
-	nslabs = conf->size / slab_size;
+	/* Handles and tables name every slab of the space, which the range may grow into. */
+	space = limit / slab_size;
 	chunk_bits = bit_width(slab_size / sizes[0] - 1);
-	slab_bits = bit_width(nslabs - 1);
-	if (nslabs >= SLAB_NONE ||
+	slab_bits = bit_width(space - 1);
+	if (space >= SLAB_NONE ||
 			chunk_bits + slab_bits + GEN_BITS + MK_SLAB_TAG_BITS_MIN > 64)
 		goto inval;
 
@@ -423,10 +541,11 @@ mk_slab_create(const struct mk_slab_conf *conf)
 	sa->slab_size = slab_size;
 	sa->slab_log2 = (unsigned)__builtin_ctz(slab_size);
 	sa->min_slice = min_slice;
-	sa->nslabs = (uint32_t)nslabs;
-	sa->free_slabs = (uint32_t)nslabs;
-	sa->capacity = nslabs * slab_size;
-	sa->unusable = conf->size - sa->capacity;
+	sa->space_slabs = (uint32_t)space;
+	first = conf->base / slab_size;
+	range_set(sa, (uint32_t)first, (uint32_t)(first + conf->size / slab_size));
+	sa->free_slabs = sa->nslabs;
+	sa->unusable = limit - (space << sa->slab_log2);
 	sa->nclasses = (unsigned)n;
 	sa->chunk_bits = chunk_bits;
 	sa->chunk_mask = (UINT64_C(1) << chunk_bits) - 1;
@@ -440,35 +559,37 @@ mk_slab_create(const struct mk_slab_conf *conf)
 		sa->cls[c].size = sizes[c];
 		sa->cls[c].nchunks = slab_size / sizes[c];
 		sa->cls[c].lo = c == 0 ? 1 : sizes[c - 1] + 1;
-		sa->cls[c].cached = SLAB_NONE;
+		sa->cls[c].cached.head = sa->cls[c].cached.tail = SLAB_NONE;
 		class_layout(&sa->cls[c]);
 	}
 
-	hbm_shape_init(&sa->slabs, nslabs);
+	hbm_shape_init(&sa->slabs, space);
 	sa->nbuckets = bucket_of(slab_size - 1) + 1;
 	sa->bucket = malloc(sa->nbuckets);
-	sa->hdrs = malloc((size_t)nslabs * sizeof(sa->hdrs[0]));
+	sa->hdrs = malloc((size_t)space * sizeof(sa->hdrs[0]));
 	sa->partial_words = calloc(sa->slabs.words * sa->nclasses + 1, sizeof(uint64_t));
-	if (sa->bucket == NULL || sa->hdrs == NULL || sa->partial_words == NULL)
+	sa->used_words = calloc(sa->slabs.words + 1, sizeof(uint64_t));
+	if (sa->bucket == NULL || sa->hdrs == NULL || sa->partial_words == NULL ||
+			sa->used_words == NULL)
 		goto nomem_free;
 	for (b = 0, c = 0; b < sa->nbuckets; b++) {
 		while (sa->cls[c].size <= bucket_low(b))
 			c++;
 		sa->bucket[b] = (uint8_t)c;
 	}
-	/* Every slab starts in the pool without a block, lowest offsets taken first. */
-	for (s = 0; s < nslabs; s++) {
+	for (s = 0; s < space; s++) {
 		struct slab_hdr *h = &sa->hdrs[s];
 
 		memset(h, 0, sizeof(*h));
-		h->next = s + 1 < nslabs ? (uint32_t)(s + 1) : SLAB_NONE;
+		h->next = h->prev = SLAB_NONE;
 		h->class_id = CLASS_NONE;
 		h->block_class = CLASS_NONE;
 	}
-	sa->clean = 0;
+	pool_fill(sa);
 	return sa;
 
 nomem_free:
+	free(sa->used_words);
 	free(sa->partial_words);
 	free(sa->bucket);
 	free(sa->hdrs);
@@ -488,11 +609,13 @@ mk_slab_destroy(struct mk_slab *sa)
 
 	if (sa == NULL)
 		return;
-	for (s = 0; s < sa->nslabs; s++)
+	/* Slabs outside the range hold no block. */
+	for (s = sa->first; s < sa->end; s++)
 		free(sa->hdrs[s].block);
 	free(sa->hdrs);
 	free(sa->bucket);
 	free(sa->partial_words);
+	free(sa->used_words);
 	free(sa);
 }
 
@@ -551,10 +674,11 @@ mk_slab_free(struct mk_slab *sa, const struct mk_slab_alloc *a)
 	size = a->size;
 	s = (handle >> sa->chunk_bits) & sa->slab_mask;
 	chunk = (uint32_t)(handle & sa->chunk_mask);
-	if (MK_UNLIKELY(((handle >> sa->tag_shift) != sa->tag) | (s >= sa->nslabs)))
+	if (MK_UNLIKELY(((handle >> sa->tag_shift) != sa->tag) | (s >= sa->space_slabs)))
 		return -EINVAL;
 	h = &sa->hdrs[s];
 	cid = h->class_id;
+	/* A slab in the pool or outside the range is in no class. */
 	if (MK_UNLIKELY((cid == CLASS_NONE) | (chunk >= h->bump)))
 		return -EINVAL;
 	cls = &sa->cls[cid];
@@ -583,6 +707,85 @@ mk_slab_free(struct mk_slab *sa, const struct mk_slab_alloc *a)
 	}
 	chunk_put(h, cls, g, b);
 	partial_set(sa, cid, s);
+	return 0;
+}
+
+/* --- moving the ends of the range -------------------------------------------------------- */
+
+static inline bool
+side_ok(enum mk_slab_side side)
+{
+	return side == MK_SLAB_LOW || side == MK_SLAB_HIGH;
+}
+
+/*
+ * Slabs mk_slab_cede() may give up at one end: the run of free slabs up to the first one in
+ * use, found in the in-use bitmap; never the last slab of the range.
+ */
+static uint32_t
+edge_slabs(const struct mk_slab *sa, enum mk_slab_side side)
+{
+	if (sa->used_top == 0)
+		return sa->nslabs - 1;
+	if (side == MK_SLAB_LOW)
+		return (uint32_t)hbm_first(&sa->slabs, sa->used_words, sa->used_top) - sa->first;
+	return sa->end - 1 - (uint32_t)hbm_last(&sa->slabs, sa->used_words, sa->used_top);
+}
+
+uint64_t
+mk_slab_edge_free(const struct mk_slab *sa, enum mk_slab_side side)
+{
+	if (sa == NULL || !side_ok(side))
+		return 0;
+	return (uint64_t)edge_slabs(sa, side) << sa->slab_log2;
+}
+
+int
+mk_slab_cede(struct mk_slab *sa, enum mk_slab_side side, uint64_t max, uint64_t *ceded)
+{
+	uint32_t n, i, s;
+
+	if (sa == NULL || ceded == NULL || !side_ok(side))
+		return -EINVAL;
+	n = edge_slabs(sa, side);
+	if (n > max >> sa->slab_log2)
+		n = (uint32_t)(max >> sa->slab_log2);
+	for (i = 0; i < n; i++) {
+		s = side == MK_SLAB_LOW ? sa->first + i : sa->end - 1 - i;
+		pool_remove(sa, s);
+		block_drop(sa, &sa->hdrs[s]);
+	}
+	if (side == MK_SLAB_LOW)
+		range_set(sa, sa->first + n, sa->end);
+	else
+		range_set(sa, sa->first, sa->end - n);
+	sa->free_slabs -= n;
+	*ceded = (uint64_t)n << sa->slab_log2;
+	return 0;
+}
+
+int
+mk_slab_adopt(struct mk_slab *sa, enum mk_slab_side side, uint64_t bytes)
+{
+	uint32_t first, end, i;
+	uint64_t n;
+
+	if (sa == NULL || !side_ok(side) || bytes == 0 || (bytes & (sa->slab_size - 1)) != 0)
+		return -EINVAL;
+	n = bytes >> sa->slab_log2;
+	first = sa->first;
+	end = sa->end;
+	if (n > (side == MK_SLAB_LOW ? first : sa->space_slabs - end))
+		return -EINVAL;
+	/* The new range first, so that the pool places the slabs by their place in it. */
+	if (side == MK_SLAB_LOW)
+		range_set(sa, first - (uint32_t)n, end);
+	else
+		range_set(sa, first, end + (uint32_t)n);
+	/* From the old end outwards: the outermost is handed out last. */
+	for (i = 0; i < n; i++)
+		pool_add(sa, side == MK_SLAB_LOW ? first - 1 - i : end + i);
+	sa->free_slabs += (uint32_t)n;
 	return 0;
 }
 
@@ -621,6 +824,7 @@ mk_slab_report(const struct mk_slab *sa, struct mk_slab_report *r)
 {
 	uint64_t live;
 
+	r->base = (uint64_t)sa->first << sa->slab_log2;
 	r->capacity = sa->capacity;
 	totals(sa, &live, &r->used_bytes, &r->chunk_bytes);
 	r->free_slabs = sa->free_slabs;
@@ -631,12 +835,13 @@ static uint64_t
 fixed_meta_bytes(const struct mk_slab *sa)
 {
 	return sizeof(*sa) + (uint64_t)sa->nclasses * sizeof(sa->cls[0]) + sa->nbuckets +
-		sa->slabs.words * sa->nclasses * sizeof(uint64_t);
+		sa->slabs.words * (sa->nclasses + 1) * sizeof(uint64_t);
 }
 
 void
 mk_slab_stats(const struct mk_slab *sa, struct mk_slab_stats *s)
 {
+	s->base = (uint64_t)sa->first << sa->slab_log2;
 	s->capacity = sa->capacity;
 	s->unusable = sa->unusable;
 	totals(sa, &s->live, &s->used_bytes, &s->chunk_bytes);
@@ -644,7 +849,7 @@ mk_slab_stats(const struct mk_slab *sa, struct mk_slab_stats *s)
 	s->slabs = sa->nslabs;
 	s->free_slabs = sa->free_slabs;
 	s->classes = sa->nclasses;
-	s->header_bytes = (uint64_t)sa->nslabs * sizeof(sa->hdrs[0]);
+	s->header_bytes = (uint64_t)sa->space_slabs * sizeof(sa->hdrs[0]);
 	s->block_bytes = sa->block_bytes;
 	s->meta_bytes = fixed_meta_bytes(sa) + s->header_bytes + s->block_bytes;
 	s->slab_grabs = sa->slab_grabs;

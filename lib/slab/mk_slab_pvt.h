@@ -12,7 +12,7 @@
 
 #include "mk_slab.h"
 
-/** End of a pool stack. */
+/** End of a pool list. */
 #define SLAB_NONE	UINT32_MAX
 /** Class of a slab in the pool, or block class of a slab without a block. */
 #define CLASS_NONE	UINT8_MAX
@@ -28,6 +28,8 @@
 #define HBM_LEVELS_MAX	6
 /** Mantissa bits of the size buckets: 16 buckets per power of two, 6.25 % wide each. */
 #define BUCKET_MANT	4
+/** The outer 1 / 2^OUTER_SHIFT of the range at each end is handed out of the pool last. */
+#define OUTER_SHIFT	2
 
 _Static_assert(MK_SLAB_CLASS_MAX <= CLASS_NONE, "class ids are stored in a byte");
 _Static_assert((UINT64_C(1) << (WORD_SHIFT * HBM_LEVELS_MAX)) >= UINT64_C(1) << 32,
@@ -56,14 +58,17 @@ struct chunk_group {
 _Static_assert(sizeof(struct chunk_group) == 64, "a chunk group is one cache line");
 
 /*
- * One per slab, in a table apart from the data. A slab in the pool is in one pool stack; a
- * slab given to a class has its bit in the class's partial-slab bitmap while it has a free
- * chunk.
+ * One per slab of the space, in a table apart from the data. A slab of the range in the pool
+ * is in one pool list; a slab given to a class has its bit in the in-use bitmap, and in the
+ * class's partial-slab bitmap while it has a free chunk. A slab outside the range is in none
+ * of them and holds no block; it keeps its generation window (epoch, gen_span) for when it
+ * comes back.
  */
 struct slab_hdr {
 	uint64_t top;		/* top word of the group bitmap */
 	struct chunk_group *block; /* groups, then the group bitmap; NULL when none */
-	uint32_t next;		/* pool stack */
+	uint32_t next;		/* pool list, towards the tail */
+	uint32_t prev;		/* pool list, towards the head */
 	uint32_t bump;		/* chunks at or above this were never handed out in this turn */
 	uint32_t live;		/* chunks handed out and not freed */
 	uint32_t gen_valid;	/* generations below this are set in the block */
@@ -73,12 +78,20 @@ struct slab_hdr {
 	uint8_t gen_span;	/* ...and reach at most this far above it */
 };
 
+_Static_assert(sizeof(struct slab_hdr) == 40, "a slab header is 40 bytes");
+
+/* A pool list: SLAB_NONE at both ends when empty. Slabs are taken at the head. */
+struct slab_list {
+	uint32_t head;
+	uint32_t tail;
+};
+
 struct slab_class {
 	uint32_t size;		/* chunk bytes */
 	uint32_t lo;		/* smallest size served from this class */
 	uint32_t nchunks;	/* chunks per slab */
-	uint32_t cached;	/* head of the free slabs holding a block of this class */
 	uint32_t slabs;		/* slabs given to this class */
+	struct slab_list cached; /* free slabs holding a block of this class */
 	uint64_t ngroups;	/* chunk groups per slab */
 	struct hbm_shape groups; /* bitmap of the groups with a freed chunk */
 	uint64_t block_bytes;	/* block size, a multiple of the cache line */
@@ -87,11 +100,15 @@ struct slab_class {
 	uint64_t used_bytes;	/* sizes asked for */
 };
 
+/*
+ * Slabs are numbered over the whole space [0, space_slabs); the range is [first, end). Every
+ * table and bitmap over slabs covers the space, so that the range can move its ends.
+ */
 struct mk_slab {
-	struct slab_hdr *hdrs;
+	struct slab_hdr *hdrs;	/* one per slab of the space */
 	uint8_t *bucket;	/* size bucket -> smallest class that may hold it */
 	uint64_t *partial_words; /* the classes' partial-slab bitmaps below their top words */
-	struct hbm_shape slabs;	/* ...their shape */
+	struct hbm_shape slabs;	/* ...their shape, and the in-use bitmap's */
 	/*
 	 * A handle, from bit 0 up: the chunk index in chunk_bits bits, the slab index, the
 	 * generation from gen_shift (8 bits), the instance tag from tag_shift to bit 63.
@@ -106,9 +123,8 @@ struct mk_slab {
 	uint64_t slab_mask;	/* after shifting right by chunk_bits */
 	uint32_t slab_size;
 	uint32_t min_slice;
-	uint32_t nslabs;
+	uint32_t space_slabs;	/* whole slabs of the space */
 	uint32_t free_slabs;
-	uint32_t clean;		/* head of the free slabs without a block */
 	unsigned nclasses;
 	unsigned nbuckets;
 	uint64_t capacity;
@@ -118,6 +134,14 @@ struct mk_slab {
 	uint64_t slab_grabs;
 	uint64_t slab_releases;
 	uint64_t block_allocs;
+	/* The range and where its free slabs are: cold, used when slabs change hands. */
+	uint32_t first;		/* first slab of the range */
+	uint32_t end;		/* one past its last */
+	uint32_t nslabs;	/* end - first */
+	uint32_t outer;		/* slabs at each end that the pool hands out last */
+	struct slab_list clean;	/* free slabs without a block */
+	uint64_t *used_words;	/* bitmap of the slabs given to a class, below its top word */
+	uint64_t used_top;
 	struct slab_class cls[];
 };
 
