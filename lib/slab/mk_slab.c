@@ -764,6 +764,13 @@ mk_slab_cede(struct mk_slab *sa, enum mk_slab_side side, uint64_t max, uint64_t 
 	return 0;
 }
 
+/* The i-th slab adopted at one end of the range [first, end), from the innermost out. */
+static inline uint32_t
+adopted_slab(enum mk_slab_side side, uint32_t first, uint32_t end, uint32_t i)
+{
+	return side == MK_SLAB_LOW ? first - 1 - i : end + i;
+}
+
 int
 mk_slab_adopt(struct mk_slab *sa, enum mk_slab_side side, uint64_t bytes)
 {
@@ -782,9 +789,16 @@ mk_slab_adopt(struct mk_slab *sa, enum mk_slab_side side, uint64_t bytes)
 		range_set(sa, first - (uint32_t)n, end);
 	else
 		range_set(sa, first, end + (uint32_t)n);
-	/* From the old end outwards: the outermost is handed out last. */
+	/*
+	 * Inner slabs join their list at the head, outer ones at the tail: the first from the
+	 * outermost in, the second from the innermost out, so that the innermost goes first.
+	 */
+	for (i = (uint32_t)n; i-- > 0;)
+		if (!slab_outer(sa, adopted_slab(side, first, end, i)))
+			pool_add(sa, adopted_slab(side, first, end, i));
 	for (i = 0; i < n; i++)
-		pool_add(sa, side == MK_SLAB_LOW ? first - 1 - i : end + i);
+		if (slab_outer(sa, adopted_slab(side, first, end, i)))
+			pool_add(sa, adopted_slab(side, first, end, i));
 	sa->free_slabs += (uint32_t)n;
 	return 0;
 }
