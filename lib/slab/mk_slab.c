@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The slab allocator; the idea is in mk_slab.h, the instance layout in mk_slab_pvt.h. The
- * pieces, in the order they appear: class table, hierarchical bitmaps, the chunks of a slab,
- * partial slabs and the pool, create/destroy, alloc/free, moving the ends of the range,
- * figures. The checker is mk_slab_check.c.
+ * The slab allocator; the idea is in mk_slab.h, the instance layout and the hierarchical
+ * bitmaps in mk_slab_pvt.h. The pieces, in the order they appear: class table, bitmap shapes,
+ * the chunks of a slab, partial slabs and slabs changing hands, create/destroy, alloc/free,
+ * figures. The pool of free slabs and the moves of the range's ends are mk_slab_pool.c, the
+ * checker is mk_slab_check.c.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -15,8 +16,6 @@
 #include "mk_config.h"
 #include "mk_slab_pvt.h"
 
-#define MK_LIKELY(x)	__builtin_expect(!!(x), 1)
-#define MK_UNLIKELY(x)	__builtin_expect(!!(x), 0)
 /* Slabs move between the pool and classes rarely: out of line, alloc and free stay small. */
 #define MK_COLD		__attribute__((noinline, cold))
 
@@ -27,18 +26,6 @@ static inline unsigned
 bit_width(uint64_t v)
 {
 	return v == 0 ? 0 : 64 - (unsigned)__builtin_clzll(v);
-}
-
-static inline void
-mask_set(uint64_t *mask, unsigned id)
-{
-	mask[id >> WORD_SHIFT] |= bit(id);
-}
-
-static inline void
-mask_clear(uint64_t *mask, unsigned id)
-{
-	mask[id >> WORD_SHIFT] &= ~bit(id);
 }
 
 /*
@@ -107,14 +94,7 @@ class_of(const struct mk_slab *sa, uint64_t padded)
 }
 
 /* --- hierarchical bitmaps ---------------------------------------------------------------- */
-/*
- * The group bitmap of a slab and the partial-slab bitmap of a class are hierarchical bitmaps
- * (struct hbm_shape). Finding the lowest set bit is one count-trailing-zeros per level. Set
- * sets every level's bit, set already or not, and clear_if clears under a mask: whether a
- * word was or becomes empty goes either way at random in a churn, so a branch there would
- * mispredict. Set and first run no loop for one or two levels: all that the groups of every
- * default class, and the slabs of a segment up to 16 GiB of 4 MiB slabs, need.
- */
+/* Their idea and the inline operations are in mk_slab_pvt.h; here their shapes. */
 
 static void
 hbm_shape_init(struct hbm_shape *sh, uint64_t items)
@@ -131,85 +111,6 @@ hbm_shape_init(struct hbm_shape *sh, uint64_t items)
 	}
 }
 
-static inline void
-hbm_set(const struct hbm_shape *sh, uint64_t *words, uint64_t *top, uint64_t idx)
-{
-	unsigned l;
-
-	if (sh->levels > 1) {
-		words[idx >> WORD_SHIFT] |= bit(idx);
-		idx >>= WORD_SHIFT;
-		for (l = 1; MK_UNLIKELY(l + 1 < sh->levels); l++) {
-			words[sh->off[l] + (idx >> WORD_SHIFT)] |= bit(idx);
-			idx >>= WORD_SHIFT;
-		}
-	}
-	*top |= bit(idx);
-}
-
-/* Clear the bit of item idx if cond (0 or 1) is 1, and the bits above that this empties. */
-static inline void
-hbm_clear_if(const struct hbm_shape *sh, uint64_t *words, uint64_t *top, uint64_t idx,
-		uint64_t cond)
-{
-	uint64_t *w, left;
-	unsigned l;
-
-	for (l = 0; l + 1 < sh->levels; l++) {
-		w = &words[sh->off[l] + (idx >> WORD_SHIFT)];
-		left = *w & ~(bit(idx) & -cond);
-		*w = left;
-		cond &= left == 0;
-		idx >>= WORD_SHIFT;
-	}
-	*top &= ~(bit(idx) & -cond);
-}
-
-/* Lowest set item; top is not zero. */
-static inline uint64_t
-hbm_first(const struct hbm_shape *sh, const uint64_t *words, uint64_t top)
-{
-	uint64_t idx = (uint64_t)__builtin_ctzll(top);
-	unsigned l;
-
-	if (sh->levels > 1) {
-		for (l = sh->levels - 2; MK_UNLIKELY(l > 0); l--)
-			idx = (idx << WORD_SHIFT) |
-				(uint64_t)__builtin_ctzll(words[sh->off[l] + idx]);
-		idx = (idx << WORD_SHIFT) | (uint64_t)__builtin_ctzll(words[idx]);
-	}
-	return idx;
-}
-
-/* Highest set item; top is not zero. Out of the hot paths: no care for branches. */
-static inline uint64_t
-hbm_last(const struct hbm_shape *sh, const uint64_t *words, uint64_t top)
-{
-	uint64_t idx = 63 - (uint64_t)__builtin_clzll(top);
-	unsigned l;
-
-	for (l = sh->levels - 1; l-- > 0;)
-		idx = (idx << WORD_SHIFT) |
-			(63 - (uint64_t)__builtin_clzll(words[sh->off[l] + idx]));
-	return idx;
-}
-
-/*
- * Item idx is used for the first time since the bitmap was emptied by clearing its top word:
- * clear the words that it is the first item under, which until now held garbage.
- */
-static inline void
-hbm_enter(const struct hbm_shape *sh, uint64_t *words, uint64_t idx)
-{
-	unsigned l;
-
-	for (l = 0; l + 1 < sh->levels && (idx & WORD_MASK) == 0; l++) {
-		idx >>= WORD_SHIFT;
-		words[sh->off[l] + idx] = 0;
-	}
-}
-
-/* Block layout of a class: the groups, then the group bitmap below its top word. */
 static void
 class_layout(struct slab_class *cls)
 {
@@ -274,13 +175,12 @@ bump_take(struct slab_hdr *h, const struct slab_class *cls, uint8_t **gen)
 	return chunk;
 }
 
-/* --- partial slabs and the pool ---------------------------------------------------------- */
+/* --- partial slabs and slabs changing hands --------------------------------------------- */
 /*
  * Each class has a bitmap over the slabs with a bit set for each of its slabs that has a free
  * chunk. Alloc takes the lowest such slab, so low offsets fill first and high slabs drain
- * back to the pool. Free slabs are in doubly linked pool lists, so that a move of an end
- * takes out the ones it gives up wherever they are; the order of the lists is the pool's
- * preference (see mk_slab.h): inner slabs at the head, outer ones at the tail.
+ * back to the pool. A slab that a class takes or gives back also enters or leaves the in-use
+ * bitmap and the pool (mk_slab_pool.c).
  */
 
 static inline void
@@ -293,106 +193,6 @@ static inline void
 partial_clear_if(struct mk_slab *sa, unsigned cid, uint64_t s, uint64_t cond)
 {
 	hbm_clear_if(&sa->slabs, partial_words(sa, cid), &sa->cls[cid].partial_top, s, cond);
-}
-
-/* Lowest class whose pool list is not empty; the caller knows one is. */
-static inline unsigned
-cached_any(const struct mk_slab *sa)
-{
-	if (sa->cached_mask[0] != 0)
-		return (unsigned)__builtin_ctzll(sa->cached_mask[0]);
-	return 64 + (unsigned)__builtin_ctzll(sa->cached_mask[1]);
-}
-
-/* The pool list a free slab of the range is in: that of the class of its block. */
-static struct slab_list *
-pool_list(struct mk_slab *sa, const struct slab_hdr *h)
-{
-	return h->block_class == CLASS_NONE ? &sa->clean : &sa->cls[h->block_class].cached;
-}
-
-/* In the outer share of the range at either end: handed out of the pool last. */
-static bool
-slab_outer(const struct mk_slab *sa, uint32_t s)
-{
-	return s - sa->first < sa->outer || sa->end - 1 - s < sa->outer;
-}
-
-/* Put free slab s in its pool list: at the tail when it is outer, else at the head. */
-static void
-pool_add(struct mk_slab *sa, uint32_t s)
-{
-	struct slab_hdr *h = &sa->hdrs[s];
-	struct slab_list *l = pool_list(sa, h);
-
-	if (l->head == SLAB_NONE) {
-		h->next = h->prev = SLAB_NONE;
-		l->head = l->tail = s;
-		if (h->block_class != CLASS_NONE)
-			mask_set(sa->cached_mask, h->block_class);
-	} else if (slab_outer(sa, s)) {
-		h->next = SLAB_NONE;
-		h->prev = l->tail;
-		sa->hdrs[l->tail].next = s;
-		l->tail = s;
-	} else {
-		h->prev = SLAB_NONE;
-		h->next = l->head;
-		sa->hdrs[l->head].prev = s;
-		l->head = s;
-	}
-}
-
-/* Take free slab s, wherever it is, out of its pool list. */
-static void
-pool_remove(struct mk_slab *sa, uint32_t s)
-{
-	struct slab_hdr *h = &sa->hdrs[s];
-	struct slab_list *l = pool_list(sa, h);
-
-	if (h->prev != SLAB_NONE)
-		sa->hdrs[h->prev].next = h->next;
-	else
-		l->head = h->next;
-	if (h->next != SLAB_NONE)
-		sa->hdrs[h->next].prev = h->prev;
-	else
-		l->tail = h->prev;
-	if (l->head == SLAB_NONE && h->block_class != CLASS_NONE)
-		mask_clear(sa->cached_mask, h->block_class);
-}
-
-/*
- * The free slab class cid takes: the head of its own list (a block of the class), of the
- * list without a block, or of another class's list (the block is replaced), in that order,
- * but an inner slab before an outer one. The caller knows that a slab is free.
- */
-static uint32_t
-pool_pick(const struct mk_slab *sa, unsigned cid)
-{
-	uint32_t cand[3];
-	unsigned i;
-
-	cand[0] = sa->cls[cid].cached.head;
-	cand[1] = sa->clean.head;
-	cand[2] = (sa->cached_mask[0] | sa->cached_mask[1]) != 0 ?
-		sa->cls[cached_any(sa)].cached.head : SLAB_NONE;
-	for (i = 0; i < 3; i++)
-		if (cand[i] != SLAB_NONE && !slab_outer(sa, cand[i]))
-			return cand[i];
-	return cand[0] != SLAB_NONE ? cand[0] : cand[1] != SLAB_NONE ? cand[1] : cand[2];
-}
-
-/* Free a slab's block, if it has one: it leaves the range or is replaced. */
-static void
-block_drop(struct mk_slab *sa, struct slab_hdr *h)
-{
-	if (h->block == NULL)
-		return;
-	free(h->block);
-	sa->block_bytes -= sa->cls[h->block_class].block_bytes;
-	h->block = NULL;
-	h->block_class = CLASS_NONE;
 }
 
 /*
@@ -409,7 +209,7 @@ slab_take(struct mk_slab *sa, unsigned cid)
 
 	if (sa->free_slabs == 0)
 		return -ENOMEM;
-	s = pool_pick(sa, cid);
+	s = slab_pool_pick(sa, cid);
 	h = &sa->hdrs[s];
 	if (h->block_class != cid) {
 		/* Allocated before anything changes, so a failure leaves all as it was. */
@@ -417,9 +217,9 @@ slab_take(struct mk_slab *sa, unsigned cid)
 		if (block == NULL)
 			return -ENOMEM;
 	}
-	pool_remove(sa, s);
+	slab_pool_remove(sa, s);
 	if (block != NULL) {
-		block_drop(sa, h);
+		slab_block_drop(sa, h);
 		/*
 		 * The new block's generations start above every one the old block handed
 		 * out, so a stale handle of the old block misses until the window comes round.
@@ -453,44 +253,13 @@ slab_release(struct mk_slab *sa, unsigned cid, uint32_t s)
 	partial_clear_if(sa, cid, s, 1);
 	hbm_clear_if(&sa->slabs, sa->used_words, &sa->used_top, s, 1);
 	h->class_id = CLASS_NONE;
-	pool_add(sa, s);
+	slab_pool_add(sa, s);
 	sa->cls[cid].slabs--;
 	sa->free_slabs++;
 	sa->slab_releases++;
 }
 
 /* --- create and destroy ------------------------------------------------------------------ */
-
-/* The range is now [first, end): its figures follow. */
-static void
-range_set(struct mk_slab *sa, uint32_t first, uint32_t end)
-{
-	sa->first = first;
-	sa->end = end;
-	sa->nslabs = end - first;
-	sa->outer = sa->nslabs >> OUTER_SHIFT;
-	sa->capacity = (uint64_t)sa->nslabs << sa->slab_log2;
-}
-
-/*
- * Every slab of a new range is in the pool without a block, listed from the middle outwards
- * (m, m + 1, m - 1, m + 2, ...), so that the ends are handed out last.
- */
-static void
-pool_fill(struct mk_slab *sa)
-{
-	uint32_t mid = sa->first + (sa->nslabs - 1) / 2, prev = SLAB_NONE, s, i;
-
-	sa->clean.head = mid;
-	for (i = 0; i < sa->nslabs; i++, prev = s) {
-		s = i % 2 != 0 ? mid + (i + 1) / 2 : mid - i / 2;
-		sa->hdrs[s].prev = prev;
-		if (prev != SLAB_NONE)
-			sa->hdrs[prev].next = s;
-	}
-	sa->hdrs[prev].next = SLAB_NONE;
-	sa->clean.tail = prev;
-}
 
 struct mk_slab *
 mk_slab_create(const struct mk_slab_conf *conf)
@@ -543,8 +312,6 @@ mk_slab_create(const struct mk_slab_conf *conf)
 	sa->min_slice = min_slice;
 	sa->space_slabs = (uint32_t)space;
 	first = conf->base / slab_size;
-	range_set(sa, (uint32_t)first, (uint32_t)(first + conf->size / slab_size));
-	sa->free_slabs = sa->nslabs;
 	sa->unusable = limit - (space << sa->slab_log2);
 	sa->nclasses = (unsigned)n;
 	sa->chunk_bits = chunk_bits;
@@ -585,7 +352,7 @@ mk_slab_create(const struct mk_slab_conf *conf)
 		h->class_id = CLASS_NONE;
 		h->block_class = CLASS_NONE;
 	}
-	pool_fill(sa);
+	slab_range_init(sa, (uint32_t)first, (uint32_t)(first + conf->size / slab_size));
 	return sa;
 
 nomem_free:
@@ -707,99 +474,6 @@ mk_slab_free(struct mk_slab *sa, const struct mk_slab_alloc *a)
 	}
 	chunk_put(h, cls, g, b);
 	partial_set(sa, cid, s);
-	return 0;
-}
-
-/* --- moving the ends of the range -------------------------------------------------------- */
-
-static inline bool
-side_ok(enum mk_slab_side side)
-{
-	return side == MK_SLAB_LOW || side == MK_SLAB_HIGH;
-}
-
-/*
- * Slabs mk_slab_cede() may give up at one end: the run of free slabs up to the first one in
- * use, found in the in-use bitmap; never the last slab of the range.
- */
-static uint32_t
-edge_slabs(const struct mk_slab *sa, enum mk_slab_side side)
-{
-	if (sa->used_top == 0)
-		return sa->nslabs - 1;
-	if (side == MK_SLAB_LOW)
-		return (uint32_t)hbm_first(&sa->slabs, sa->used_words, sa->used_top) - sa->first;
-	return sa->end - 1 - (uint32_t)hbm_last(&sa->slabs, sa->used_words, sa->used_top);
-}
-
-uint64_t
-mk_slab_edge_free(const struct mk_slab *sa, enum mk_slab_side side)
-{
-	if (sa == NULL || !side_ok(side))
-		return 0;
-	return (uint64_t)edge_slabs(sa, side) << sa->slab_log2;
-}
-
-int
-mk_slab_cede(struct mk_slab *sa, enum mk_slab_side side, uint64_t max, uint64_t *ceded)
-{
-	uint32_t n, i, s;
-
-	if (sa == NULL || ceded == NULL || !side_ok(side))
-		return -EINVAL;
-	n = edge_slabs(sa, side);
-	if (n > max >> sa->slab_log2)
-		n = (uint32_t)(max >> sa->slab_log2);
-	for (i = 0; i < n; i++) {
-		s = side == MK_SLAB_LOW ? sa->first + i : sa->end - 1 - i;
-		pool_remove(sa, s);
-		block_drop(sa, &sa->hdrs[s]);
-	}
-	if (side == MK_SLAB_LOW)
-		range_set(sa, sa->first + n, sa->end);
-	else
-		range_set(sa, sa->first, sa->end - n);
-	sa->free_slabs -= n;
-	*ceded = (uint64_t)n << sa->slab_log2;
-	return 0;
-}
-
-/* The i-th slab adopted at one end of the range [first, end), from the innermost out. */
-static inline uint32_t
-adopted_slab(enum mk_slab_side side, uint32_t first, uint32_t end, uint32_t i)
-{
-	return side == MK_SLAB_LOW ? first - 1 - i : end + i;
-}
-
-int
-mk_slab_adopt(struct mk_slab *sa, enum mk_slab_side side, uint64_t bytes)
-{
-	uint32_t first, end, i;
-	uint64_t n;
-
-	if (sa == NULL || !side_ok(side) || bytes == 0 || (bytes & (sa->slab_size - 1)) != 0)
-		return -EINVAL;
-	n = bytes >> sa->slab_log2;
-	first = sa->first;
-	end = sa->end;
-	if (n > (side == MK_SLAB_LOW ? first : sa->space_slabs - end))
-		return -EINVAL;
-	/* The new range first, so that the pool places the slabs by their place in it. */
-	if (side == MK_SLAB_LOW)
-		range_set(sa, first - (uint32_t)n, end);
-	else
-		range_set(sa, first, end + (uint32_t)n);
-	/*
-	 * Inner slabs join their list at the head, outer ones at the tail: the first from the
-	 * outermost in, the second from the innermost out, so that the innermost goes first.
-	 */
-	for (i = (uint32_t)n; i-- > 0;)
-		if (!slab_outer(sa, adopted_slab(side, first, end, i)))
-			pool_add(sa, adopted_slab(side, first, end, i));
-	for (i = 0; i < n; i++)
-		if (slab_outer(sa, adopted_slab(side, first, end, i)))
-			pool_add(sa, adopted_slab(side, first, end, i));
-	sa->free_slabs += (uint32_t)n;
 	return 0;
 }
 

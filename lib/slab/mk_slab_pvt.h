@@ -3,7 +3,8 @@
 #define MK_SLAB_PVT_H
 
 /*
- * Private to lib/slab: the layout of an instance, shared by mk_slab.c (the allocator) and
+ * Private to lib/slab: the layout of an instance and the hierarchical bitmaps, shared by
+ * mk_slab.c (the allocator), mk_slab_pool.c (its free slabs and moving ends) and
  * mk_slab_check.c (its checker). The idea is in mk_slab.h.
  */
 
@@ -11,6 +12,11 @@
 #include <stdint.h>
 
 #include "mk_slab.h"
+
+#define MK_LIKELY(x)	__builtin_expect(!!(x), 1)
+#define MK_UNLIKELY(x)	__builtin_expect(!!(x), 0)
+/* What lib/slab's files share stays out of libmkalloc's exported symbols. */
+#define MK_SLAB_PRIVATE	__attribute__((visibility("hidden")))
 
 /** End of a pool list. */
 #define SLAB_NONE	UINT32_MAX
@@ -158,6 +164,96 @@ hbm_word(const struct hbm_shape *sh, const uint64_t *words, uint64_t top, unsign
 	return l + 1 == sh->levels ? top : words[sh->off[l] + w];
 }
 
+/* --- hierarchical bitmaps ---------------------------------------------------------------- */
+/*
+ * The group bitmap of a slab, the partial-slab bitmap of a class and the in-use bitmap of the
+ * slabs are hierarchical bitmaps (struct hbm_shape). Finding the lowest set bit is one
+ * count-trailing-zeros per level (the highest, one count-leading-zeros per level). Set
+ * sets every level's bit, set already or not, and clear_if clears under a mask: whether a
+ * word was or becomes empty goes either way at random in a churn, so a branch there would
+ * mispredict. Set and first run no loop for one or two levels: all that the groups of every
+ * default class, and the slabs of a segment up to 16 GiB of 4 MiB slabs, need.
+ */
+
+static inline void
+hbm_set(const struct hbm_shape *sh, uint64_t *words, uint64_t *top, uint64_t idx)
+{
+	unsigned l;
+
+	if (sh->levels > 1) {
+		words[idx >> WORD_SHIFT] |= bit(idx);
+		idx >>= WORD_SHIFT;
+		for (l = 1; MK_UNLIKELY(l + 1 < sh->levels); l++) {
+			words[sh->off[l] + (idx >> WORD_SHIFT)] |= bit(idx);
+			idx >>= WORD_SHIFT;
+		}
+	}
+	*top |= bit(idx);
+}
+
+/* Clear the bit of item idx if cond (0 or 1) is 1, and the bits above that this empties. */
+static inline void
+hbm_clear_if(const struct hbm_shape *sh, uint64_t *words, uint64_t *top, uint64_t idx,
+		uint64_t cond)
+{
+	uint64_t *w, left;
+	unsigned l;
+
+	for (l = 0; l + 1 < sh->levels; l++) {
+		w = &words[sh->off[l] + (idx >> WORD_SHIFT)];
+		left = *w & ~(bit(idx) & -cond);
+		*w = left;
+		cond &= left == 0;
+		idx >>= WORD_SHIFT;
+	}
+	*top &= ~(bit(idx) & -cond);
+}
+
+/* Lowest set item; top is not zero. */
+static inline uint64_t
+hbm_first(const struct hbm_shape *sh, const uint64_t *words, uint64_t top)
+{
+	uint64_t idx = (uint64_t)__builtin_ctzll(top);
+	unsigned l;
+
+	if (sh->levels > 1) {
+		for (l = sh->levels - 2; MK_UNLIKELY(l > 0); l--)
+			idx = (idx << WORD_SHIFT) |
+				(uint64_t)__builtin_ctzll(words[sh->off[l] + idx]);
+		idx = (idx << WORD_SHIFT) | (uint64_t)__builtin_ctzll(words[idx]);
+	}
+	return idx;
+}
+
+/* Highest set item; top is not zero. Out of the hot paths: no care for branches. */
+static inline uint64_t
+hbm_last(const struct hbm_shape *sh, const uint64_t *words, uint64_t top)
+{
+	uint64_t idx = 63 - (uint64_t)__builtin_clzll(top);
+	unsigned l;
+
+	for (l = sh->levels - 1; l-- > 0;)
+		idx = (idx << WORD_SHIFT) |
+			(63 - (uint64_t)__builtin_clzll(words[sh->off[l] + idx]));
+	return idx;
+}
+
+/*
+ * Item idx is used for the first time since the bitmap was emptied by clearing its top word:
+ * clear the words that it is the first item under, which until now held garbage.
+ */
+static inline void
+hbm_enter(const struct hbm_shape *sh, uint64_t *words, uint64_t idx)
+{
+	unsigned l;
+
+	for (l = 0; l + 1 < sh->levels && (idx & WORD_MASK) == 0; l++) {
+		idx >>= WORD_SHIFT;
+		words[sh->off[l] + idx] = 0;
+	}
+}
+
+/* Block layout of a class: the groups, then the group bitmap below its top word. */
 /* The group bitmap of a slab, after its groups. */
 static inline uint64_t *
 group_words(const struct slab_hdr *h, const struct slab_class *cls)
@@ -176,6 +272,18 @@ static inline bool
 mask_test(const uint64_t *mask, unsigned id)
 {
 	return (mask[id >> WORD_SHIFT] & bit(id)) != 0;
+}
+
+static inline void
+mask_set(uint64_t *mask, unsigned id)
+{
+	mask[id >> WORD_SHIFT] |= bit(id);
+}
+
+static inline void
+mask_clear(uint64_t *mask, unsigned id)
+{
+	mask[id >> WORD_SHIFT] &= ~bit(id);
 }
 
 /*
@@ -207,5 +315,21 @@ bucket_low(unsigned b)
 	return (uint64_t)((1u << BUCKET_MANT) + (b & ((1u << BUCKET_MANT) - 1))) <<
 		(e - BUCKET_MANT);
 }
+
+/*
+ * The pool of free slabs and the range (mk_slab_pool.c), for mk_slab.c. A free slab of the
+ * range is in the pool list of its block's class, or of the slabs without a block.
+ */
+
+/* Set up the range [first, end) with every slab in the pool, without a block. */
+MK_SLAB_PRIVATE void slab_range_init(struct mk_slab *sa, uint32_t first, uint32_t end);
+/* Put free slab s in its pool list, where the pool's order wants it. */
+MK_SLAB_PRIVATE void slab_pool_add(struct mk_slab *sa, uint32_t s);
+/* Take free slab s, wherever it is, out of its pool list. */
+MK_SLAB_PRIVATE void slab_pool_remove(struct mk_slab *sa, uint32_t s);
+/* The free slab class cid takes next; the caller knows that a slab is free. */
+MK_SLAB_PRIVATE uint32_t slab_pool_pick(const struct mk_slab *sa, unsigned cid);
+/* Free a slab's block, if it has one. */
+MK_SLAB_PRIVATE void slab_block_drop(struct mk_slab *sa, struct slab_hdr *h);
 
 #endif /* MK_SLAB_PVT_H */
