@@ -4,7 +4,8 @@
  * the choice guide has a test per branch; buffers outlive their allocator (also when its
  * registry slot has a new allocator), are freed twice, forged or foreign; a model-checked
  * random run compares every metric exactly; a reader thread takes snapshots during a run. The
- * descriptor tests (test_descriptor.c) join the same suite.
+ * ranges and their moving ends (test_buffer_range.c) and the descriptor tests
+ * (test_descriptor.c) join the same suite.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,9 +20,8 @@
 #include "mk_allocator.h"
 #include "mk_descriptor.h"
 #include "mk_test.h"
+#include "test_buffer.h"
 
-#define MIB		(UINT64_C(1) << 20)
-#define SLAB		(4 * MIB)
 /** Steps of the model-checked run per kind; mk_test_long() runs 100 times more. */
 #define MODEL_STEPS	200000
 /** Steps between two full checks of the model run. */
@@ -36,19 +36,6 @@
 /** ...but gives up after this many steps (a reader that never runs fails the test). */
 #define SNAPSHOT_STEPS_MAX	(UINT64_C(50) << 20)
 
-/* The same body on both kinds behind the one interface, as two tests: body_offset, body_slab. */
-#define PER_KIND(body) \
-	static void body##_offset(void) { body(MK_ALLOC_KIND_OFFSET); } \
-	static void body##_slab(void) { body(MK_ALLOC_KIND_SLAB); }
-#define PER_KIND_TESTS(name, body) \
-	{ name "_offset", body##_offset }, { name "_slab", body##_slab }
-
-/* A segment that nobody touches needs no memory behind it: 1 GiB-aligned fake bases. */
-static void *
-fake_base(unsigned int n)
-{
-	return (void *)(uintptr_t)((UINT64_C(0x7e00) + n) << 30);
-}
 
 static struct mk_allocator *
 create(enum mk_alloc_kind kind, void *base, uint64_t size, const char *name)
@@ -741,139 +728,6 @@ snapshot_body(enum mk_alloc_kind kind)
 
 PER_KIND(snapshot_body)
 
-/*
- * The slab kind's range of 4 slabs at 64 MiB, b in its middle slab (the pool hands out
- * slabs from the middle out: 17, 18, 16, 19): whole free slabs move at both ends, published
- * in the metrics; records of a slab that left are refused; the range may grow back to its
- * range_limit and to 0, in whole slabs only.
- */
-static void
-range_slab_moves(struct mk_allocator *a, struct mk_buffer *b, uint64_t rb)
-{
-	struct mk_allocator_stats st;
-	struct mk_buffer e, gone, v[8];
-	uint64_t got;
-	unsigned n;
-
-	REQUIRE(b->offset == rb + SLAB);
-	REQUIRE(mk_allocator_alloc(a, SLAB, 8, &e) == 0 && e.offset == rb + 2 * SLAB);
-	REQUIRE(mk_allocator_alloc(a, SLAB, 8, &gone) == 0 && gone.offset == rb);
-	v[0] = gone;
-	REQUIRE(mk_buffer_free(&v[0]) == 0);
-	REQUIRE(mk_allocator_edge_free(a, MK_OFFSET_LOW) == SLAB);
-	REQUIRE(mk_allocator_edge_free(a, MK_OFFSET_HIGH) == SLAB);
-	REQUIRE(mk_allocator_edge_free(a, (enum mk_offset_side)2) == 0);
-	REQUIRE(mk_allocator_cede(a, (enum mk_offset_side)2, SLAB, &got) == -EINVAL);
-	/* less than a slab gives nothing; more gives whole slabs */
-	REQUIRE(mk_allocator_cede(a, MK_OFFSET_HIGH, SLAB - 1, &got) == 0 && got == 0);
-	REQUIRE(mk_allocator_cede(a, MK_OFFSET_HIGH, SLAB + 4096, &got) == 0 && got == SLAB);
-	REQUIRE(mk_allocator_cede(a, MK_OFFSET_LOW, UINT64_MAX, &got) == 0 && got == SLAB);
-	REQUIRE(mk_allocator_cede(a, MK_OFFSET_LOW, UINT64_MAX, &got) == 0 && got == 0);
-	mk_allocator_stats(a, &st);
-	REQUIRE(st.range_base == rb + SLAB && st.capacity == 2 * SLAB);
-	REQUIRE(mk_allocator_capacity(a) == 2 * SLAB && mk_allocator_largest_free(a) != SLAB);
-	REQUIRE(mk_allocator_free(a, &gone) == -EINVAL && mk_allocator_check(a) == 0);
-
-	/* room: one slab up to range_limit (the first end), the whole way down to 0 */
-	REQUIRE(mk_allocator_adopt(a, MK_OFFSET_HIGH, 2 * SLAB) == -EINVAL);
-	REQUIRE(mk_allocator_adopt(a, MK_OFFSET_HIGH, 4096) == -EINVAL);
-	REQUIRE(mk_allocator_adopt(a, MK_OFFSET_LOW, SLAB / 2) == -EINVAL);
-	REQUIRE(mk_allocator_adopt(a, MK_OFFSET_LOW, rb + 2 * SLAB) == -EINVAL);
-	REQUIRE(mk_allocator_adopt(a, MK_OFFSET_HIGH, SLAB) == 0);
-	REQUIRE(mk_allocator_adopt(a, MK_OFFSET_LOW, rb + SLAB) == 0);
-	mk_allocator_stats(a, &st);
-	REQUIRE(st.range_base == 0 && st.capacity == rb + 4 * SLAB);
-	REQUIRE(mk_allocator_capacity(a) == st.capacity && mk_allocator_check(a) == 0);
-
-	/* every slab but b's and e's can be had, at segment offsets */
-	for (n = 0; n < 8 && mk_allocator_alloc(a, SLAB, 8, &v[n]) == 0; n++)
-		REQUIRE(v[n].offset % SLAB == 0 && v[n].offset < rb + 4 * SLAB &&
-			v[n].data == (char *)fake_base(40) + v[n].offset);
-	REQUIRE(n == 8 && mk_allocator_check(a) == 0);
-	while (n > 0)
-		REQUIRE(mk_buffer_free(&v[--n]) == 0);
-	REQUIRE(mk_buffer_free(&e) == 0);
-out:
-	return;
-}
-
-/*
- * Ranges of one segment: buffers carry segment offsets in [range_base, range_base + size) on
- * both kinds, and both move their ends (what the service's shards will do).
- */
-static void
-range_body(enum mk_alloc_kind kind)
-{
-	const uint64_t rb = UINT64_C(64) << 20, size = UINT64_C(16) << 20;
-	struct mk_allocator_conf conf = {
-		.name = "range", .base = fake_base(40), .size = size, .range_base = rb,
-		.kind = kind, .offset = { .init_nodes = 64 },
-	};
-	struct mk_allocator *a = mk_allocator_create(&conf);
-	struct mk_allocator_stats st;
-	struct mk_buffer b, c;
-	uint64_t got;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-	CU_ASSERT_EQUAL(mk_allocator_alloc(a, 1000, 8, &b), 0);
-	CU_ASSERT(b.offset >= rb && b.offset + b.size <= rb + size);
-	CU_ASSERT_PTR_EQUAL(b.data, (char *)conf.base + b.offset);
-	mk_allocator_stats(a, &st);
-	CU_ASSERT_EQUAL(st.range_base, rb);
-	c = b;
-	c.offset -= rb;		/* a range-relative offset is not this range's */
-	c.data = (char *)conf.base + c.offset;
-	CU_ASSERT_EQUAL(mk_buffer_free(&c), -EINVAL);
-	if (kind == MK_ALLOC_KIND_SLAB) {
-		range_slab_moves(a, &b, rb);
-	} else {
-		/* b sits at the low end: nothing to give there, all but b's bytes at the top */
-		CU_ASSERT_EQUAL(mk_allocator_edge_free(a, MK_OFFSET_LOW), 0);
-		CU_ASSERT_EQUAL(mk_allocator_edge_free(a, MK_OFFSET_HIGH), size - b.size);
-		CU_ASSERT_EQUAL(mk_allocator_cede(a, MK_OFFSET_HIGH, 1 << 20, &got), 0);
-		CU_ASSERT_EQUAL(got, 1 << 20);
-		CU_ASSERT_EQUAL(mk_allocator_edge_free(a, MK_OFFSET_HIGH),
-			size - b.size - (1 << 20));
-		/* the range may not grow past range_limit (here its first end) nor below 0 */
-		CU_ASSERT_EQUAL(mk_allocator_adopt(a, MK_OFFSET_HIGH, (1 << 20) + 1), -EINVAL);
-		CU_ASSERT_EQUAL(mk_allocator_adopt(a, MK_OFFSET_LOW, rb + 1), -EINVAL);
-		CU_ASSERT_EQUAL(mk_allocator_adopt(a, MK_OFFSET_LOW, 0), -EINVAL);
-		CU_ASSERT_EQUAL(mk_allocator_adopt(a, MK_OFFSET_LOW, 4096), 0);
-		mk_allocator_stats(a, &st);
-		CU_ASSERT_EQUAL(st.range_base, rb - 4096);
-		CU_ASSERT_EQUAL(st.capacity, size - (1 << 20) + 4096);
-		CU_ASSERT_EQUAL(mk_allocator_capacity(a), st.capacity);
-		/* all of what is left, and nothing more, can be had */
-		CU_ASSERT_EQUAL(mk_allocator_alloc(a, st.capacity - 1000, 0, &c), -ENOMEM);
-		CU_ASSERT_EQUAL(mk_allocator_free(a, &b), 0);
-		CU_ASSERT_EQUAL(mk_allocator_alloc(a, st.capacity, 0, &c), 0);
-		CU_ASSERT_EQUAL(c.offset, rb - 4096);
-		CU_ASSERT_EQUAL(mk_allocator_check(a), 0);
-		CU_ASSERT_EQUAL(mk_buffer_free(&c), 0);
-	}
-	if (kind == MK_ALLOC_KIND_SLAB)
-		CU_ASSERT_EQUAL(mk_buffer_free(&b), 0);
-	CU_ASSERT_EQUAL(mk_allocator_check(a), 0);
-	mk_allocator_destroy(a);
-	conf.range_base = MK_OFFSET_SIZE_MAX;	/* past 2^63 */
-	CU_ASSERT_PTR_NULL(mk_allocator_create(&conf));
-	/* off the slab grid: only the offset kind takes it */
-	conf.range_base = rb + 4096;
-	a = mk_allocator_create(&conf);
-	CU_ASSERT((a == NULL) == (kind == MK_ALLOC_KIND_SLAB));
-	mk_allocator_destroy(a);
-	/* a range_limit above the range: the slab kind grows at its high end too */
-	conf.range_base = rb;
-	conf.range_limit = rb + size + 2 * SLAB + 100;
-	a = mk_allocator_create(&conf);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-	CU_ASSERT_EQUAL(mk_allocator_adopt(a, MK_OFFSET_HIGH, 2 * SLAB), 0);
-	CU_ASSERT_EQUAL(mk_allocator_adopt(a, MK_OFFSET_HIGH, SLAB), -EINVAL);
-	CU_ASSERT_EQUAL(mk_allocator_capacity(a), size + 2 * SLAB);
-	CU_ASSERT_EQUAL(mk_allocator_check(a), 0);
-	mk_allocator_destroy(a);
-}
-PER_KIND(range_body)
 
 int
 test_buffer_register(void)
@@ -893,10 +747,11 @@ test_buffer_register(void)
 		{ "registry_full", test_registry_full },
 		PER_KIND_TESTS("model_metrics", model_body),
 		PER_KIND_TESTS("concurrent_snapshot", snapshot_body),
-		PER_KIND_TESTS("range", range_body),
 	};
 	CU_pSuite s = mk_test_add_suite("buffer", NULL, NULL, tests,
 		sizeof(tests) / sizeof(tests[0]));
 
-	return s != NULL ? test_descriptor_add(s) : -1;
+	if (s == NULL || test_buffer_range_add(s) != 0)
+		return -1;
+	return test_descriptor_add(s);
 }
