@@ -27,7 +27,7 @@
  * bit per chunk (freed and not handed out again) and a generation byte per chunk, so that a
  * free, and the alloc that takes the chunk back, each touch one line; then a small
  * hierarchical bitmap of the groups with a freed chunk. That is 9.14 bits per chunk: 1.6 % of
- * the segment when every chunk is 72 bytes, 0.12 % at most when every chunk is 1 KiB or more
+ * the range when every chunk is 72 bytes, 0.12 % at most when every chunk is 1 KiB or more
  * (mk_slab_stats() gives the figure). The block stays with the slab in the pool, and a class
  * takes back a free slab that holds a block of its size before any other, so a slab that
  * keeps emptying and filling costs no metadata allocation. A slab that leaves the range

@@ -172,7 +172,7 @@ hbm_word(const struct hbm_shape *sh, const uint64_t *words, uint64_t top, unsign
  * sets every level's bit, set already or not, and clear_if clears under a mask: whether a
  * word was or becomes empty goes either way at random in a churn, so a branch there would
  * mispredict. Set and first run no loop for one or two levels: all that the groups of every
- * default class, and the slabs of a segment up to 16 GiB of 4 MiB slabs, need.
+ * default class, and the slabs of a space up to 16 GiB of 4 MiB slabs, need.
  */
 
 static inline void
