@@ -20,8 +20,16 @@ typedef int (*mk_test_register_t)(void);
 
 int test_offset_register(void);
 int test_slab_register(void);
+/** test_slab_model.c and test_slab_range.c add their tests to the slab suite. */
+int test_slab_model_add(CU_pSuite s);
+int test_slab_range_add(CU_pSuite s);
+struct mk_slab;
+struct mk_slab_alloc;
+/** test_slab.c: a free refused with -EINVAL that leaves the report and structures as were. */
+bool test_slab_refused(struct mk_slab *sa, const struct mk_slab_alloc *a);
 int test_buffer_register(void);
-/** test_descriptor.c adds its tests to the buffer suite that test_buffer.c registers. */
+/** test_buffer_range.c and test_descriptor.c add their tests to the buffer suite. */
+int test_buffer_range_add(CU_pSuite s);
 int test_descriptor_add(CU_pSuite s);
 #ifdef MK_TEST_HAVE_EAL
 int test_eal_register(void);

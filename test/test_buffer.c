@@ -4,7 +4,8 @@
  * the choice guide has a test per branch; buffers outlive their allocator (also when its
  * registry slot has a new allocator), are freed twice, forged or foreign; a model-checked
  * random run compares every metric exactly; a reader thread takes snapshots during a run. The
- * descriptor tests (test_descriptor.c) join the same suite.
+ * ranges and their moving ends (test_buffer_range.c) and the descriptor tests
+ * (test_descriptor.c) join the same suite.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,9 +20,8 @@
 #include "mk_allocator.h"
 #include "mk_descriptor.h"
 #include "mk_test.h"
+#include "test_buffer.h"
 
-#define MIB		(UINT64_C(1) << 20)
-#define SLAB		(4 * MIB)
 /** Steps of the model-checked run per kind; mk_test_long() runs 100 times more. */
 #define MODEL_STEPS	200000
 /** Steps between two full checks of the model run. */
@@ -36,19 +36,6 @@
 /** ...but gives up after this many steps (a reader that never runs fails the test). */
 #define SNAPSHOT_STEPS_MAX	(UINT64_C(50) << 20)
 
-/* The same body on both kinds behind the one interface, as two tests: body_offset, body_slab. */
-#define PER_KIND(body) \
-	static void body##_offset(void) { body(MK_ALLOC_KIND_OFFSET); } \
-	static void body##_slab(void) { body(MK_ALLOC_KIND_SLAB); }
-#define PER_KIND_TESTS(name, body) \
-	{ name "_offset", body##_offset }, { name "_slab", body##_slab }
-
-/* A segment that nobody touches needs no memory behind it: 1 GiB-aligned fake bases. */
-static void *
-fake_base(unsigned int n)
-{
-	return (void *)(uintptr_t)((UINT64_C(0x7e00) + n) << 30);
-}
 
 static struct mk_allocator *
 create(enum mk_alloc_kind kind, void *base, uint64_t size, const char *name)
@@ -741,69 +728,6 @@ snapshot_body(enum mk_alloc_kind kind)
 
 PER_KIND(snapshot_body)
 
-/*
- * Ranges of one segment: buffers carry segment offsets in [range_base, range_base + size) on
- * both kinds, and the offset kind moves its ends (what the service's shards will do).
- */
-static void
-range_body(enum mk_alloc_kind kind)
-{
-	const uint64_t rb = UINT64_C(64) << 20, size = UINT64_C(16) << 20;
-	struct mk_allocator_conf conf = {
-		.name = "range", .base = fake_base(40), .size = size, .range_base = rb,
-		.kind = kind, .offset = { .init_nodes = 64 },
-	};
-	struct mk_allocator *a = mk_allocator_create(&conf);
-	struct mk_allocator_stats st;
-	struct mk_buffer b, c;
-	uint64_t got;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-	CU_ASSERT_EQUAL(mk_allocator_alloc(a, 1000, 8, &b), 0);
-	CU_ASSERT(b.offset >= rb && b.offset + b.size <= rb + size);
-	CU_ASSERT_PTR_EQUAL(b.data, (char *)conf.base + b.offset);
-	mk_allocator_stats(a, &st);
-	CU_ASSERT_EQUAL(st.range_base, rb);
-	c = b;
-	c.offset -= rb;		/* a range-relative offset is not this range's */
-	c.data = (char *)conf.base + c.offset;
-	CU_ASSERT_EQUAL(mk_buffer_free(&c), -EINVAL);
-	if (kind == MK_ALLOC_KIND_SLAB) {
-		CU_ASSERT_EQUAL(mk_allocator_cede(a, MK_OFFSET_HIGH, 4096, &got), -ENOTSUP);
-		CU_ASSERT_EQUAL(mk_allocator_adopt(a, MK_OFFSET_LOW, 4096), -ENOTSUP);
-	} else {
-		/* b sits at the low end: nothing to give there, all but b's bytes at the top */
-		CU_ASSERT_EQUAL(mk_allocator_edge_free(a, MK_OFFSET_LOW), 0);
-		CU_ASSERT_EQUAL(mk_allocator_edge_free(a, MK_OFFSET_HIGH), size - b.size);
-		CU_ASSERT_EQUAL(mk_allocator_cede(a, MK_OFFSET_HIGH, 1 << 20, &got), 0);
-		CU_ASSERT_EQUAL(got, 1 << 20);
-		CU_ASSERT_EQUAL(mk_allocator_edge_free(a, MK_OFFSET_HIGH),
-			size - b.size - (1 << 20));
-		/* the range may not grow past range_limit (here its first end) nor below 0 */
-		CU_ASSERT_EQUAL(mk_allocator_adopt(a, MK_OFFSET_HIGH, (1 << 20) + 1), -EINVAL);
-		CU_ASSERT_EQUAL(mk_allocator_adopt(a, MK_OFFSET_LOW, rb + 1), -EINVAL);
-		CU_ASSERT_EQUAL(mk_allocator_adopt(a, MK_OFFSET_LOW, 0), -EINVAL);
-		CU_ASSERT_EQUAL(mk_allocator_adopt(a, MK_OFFSET_LOW, 4096), 0);
-		mk_allocator_stats(a, &st);
-		CU_ASSERT_EQUAL(st.range_base, rb - 4096);
-		CU_ASSERT_EQUAL(st.capacity, size - (1 << 20) + 4096);
-		CU_ASSERT_EQUAL(mk_allocator_capacity(a), st.capacity);
-		/* all of what is left, and nothing more, can be had */
-		CU_ASSERT_EQUAL(mk_allocator_alloc(a, st.capacity - 1000, 0, &c), -ENOMEM);
-		CU_ASSERT_EQUAL(mk_allocator_free(a, &b), 0);
-		CU_ASSERT_EQUAL(mk_allocator_alloc(a, st.capacity, 0, &c), 0);
-		CU_ASSERT_EQUAL(c.offset, rb - 4096);
-		CU_ASSERT_EQUAL(mk_allocator_check(a), 0);
-		CU_ASSERT_EQUAL(mk_buffer_free(&c), 0);
-	}
-	if (kind == MK_ALLOC_KIND_SLAB)
-		CU_ASSERT_EQUAL(mk_buffer_free(&b), 0);
-	CU_ASSERT_EQUAL(mk_allocator_check(a), 0);
-	mk_allocator_destroy(a);
-	conf.range_base = MK_OFFSET_SIZE_MAX;	/* past 2^63 */
-	CU_ASSERT_PTR_NULL(mk_allocator_create(&conf));
-}
-PER_KIND(range_body)
 
 int
 test_buffer_register(void)
@@ -823,10 +747,11 @@ test_buffer_register(void)
 		{ "registry_full", test_registry_full },
 		PER_KIND_TESTS("model_metrics", model_body),
 		PER_KIND_TESTS("concurrent_snapshot", snapshot_body),
-		PER_KIND_TESTS("range", range_body),
 	};
 	CU_pSuite s = mk_test_add_suite("buffer", NULL, NULL, tests,
 		sizeof(tests) / sizeof(tests[0]));
 
-	return s != NULL ? test_descriptor_add(s) : -1;
+	if (s == NULL || test_buffer_range_add(s) != 0)
+		return -1;
+	return test_descriptor_add(s);
 }

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Suite "slab": lib/slab against CacheLib's class table, an independent model of its slabs and
- * chunks (exact reports, no overlap, mk_slab_check() after every batch), and its misuse cases.
- * Nothing here depends on timing; a failing model run prints its seed and step.
+ * Suite "slab": lib/slab against CacheLib's class table, and its misuse cases. The model check
+ * (test_slab_model.c) and the moves of the range's ends (test_slab_range.c) join the suite.
+ * Nothing here depends on timing.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,17 +18,6 @@
 #define MIB		(UINT64_C(1) << 20)
 #define SLAB		(4 * MIB)
 #define TIB		(UINT64_C(1) << 40)
-/** Model steps of the default run; mk_test_long() runs 100 times more. */
-#define MODEL_STEPS	1000000
-/** Model steps between two mk_slab_check() calls. */
-#define MODEL_BATCH	4096
-/** Model steps of one phase, each with its own alloc/free balance. */
-#define MODEL_PHASE	8192
-/** Recently freed records kept for stale frees: far fewer frees than a generation lap. */
-#define STALE_RING	64
-/** Slabs and live allocations the model tracks at most (allocs beyond are skipped). */
-#define MODEL_SLABS	64
-#define MODEL_LIVE	(1 << 16)
 
 /* CacheLib's generateAllocSizes() defaults, as the issue lists them. */
 static const uint32_t cachelib_classes[] = {
@@ -82,12 +70,12 @@ test_class_table_conf(void)
 		struct mk_slab_conf conf;
 		uint32_t sizes[16];	/* ends with the slab size */
 	} confs[] = {
-		{ { 1 * MIB, 65536, 2.0, 64, 0 }, { 64, 128, 256, 512, 1024, 2048, 4096, 8192,
+		{ { 1 * MIB, 65536, 2.0, 64, 0, 0, 0 }, { 64, 128, 256, 512, 1024, 2048, 4096, 8192,
 			16384, 32768, 65536 } },
-		{ { 64 * 1024, 4096, 1.5, 16, 8 }, { 16, 24, 40, 64, 96, 144, 216, 328, 496, 744,
+		{ { 64 * 1024, 4096, 1.5, 16, 8, 0, 0 }, { 16, 24, 40, 64, 96, 144, 216, 328, 496, 744,
 			1120, 1680, 4096 } },
-		{ { 4096, 4096, 1.25, 2048, 0 }, { 2048, 4096 } },
-		{ { 8192, 4096, 0, 4096, 0 }, { 4096 } },
+		{ { 4096, 4096, 1.25, 2048, 0, 0, 0 }, { 2048, 4096 } },
+		{ { 8192, 4096, 0, 4096, 0, 0, 0 }, { 4096 } },
 	};
 	struct mk_slab *sa;
 	unsigned i, c, n;
@@ -273,244 +261,6 @@ out:
 	mk_slab_destroy(sa);
 }
 
-/* --- the model --------------------------------------------------------------------------- */
-
-struct model {
-	struct mk_slab *sa;
-	uint64_t slab_size;
-	uint64_t nslabs;
-	uint32_t min_slice;
-	unsigned nclasses;
-	uint32_t size[MK_SLAB_CLASS_MAX];
-	uint32_t chunks[MK_SLAB_CLASS_MAX];
-	uint64_t class_free[MK_SLAB_CLASS_MAX];	/* free chunks in the slabs of a class */
-	int slab_class[MODEL_SLABS];		/* -1 for a free slab */
-	uint32_t slab_live[MODEL_SLABS];
-	uint64_t busy[MODEL_SLABS][(SLAB / 72 + 63) / 64]; /* live chunks of each slab */
-	uint64_t free_slabs, used, chunk_bytes;
-	struct mk_slab_alloc live[MODEL_LIVE];
-	size_t nlive;
-	struct mk_slab_alloc stale[STALE_RING];
-	unsigned nstale;
-};
-
-static bool
-model_init(struct model *m, const struct mk_slab_conf *conf)
-{
-	struct mk_slab_stats st;
-	unsigned c;
-
-	memset(m, 0, sizeof(*m));
-	m->sa = mk_slab_create(conf);
-	if (m->sa == NULL)
-		return false;
-	mk_slab_stats(m->sa, &st);
-	m->slab_size = st.slab_size;
-	m->nslabs = st.slabs;
-	m->free_slabs = st.slabs;
-	m->min_slice = conf->min_slice != 0 ? conf->min_slice : 64;
-	m->nclasses = mk_slab_class_count(m->sa);
-	for (c = 0; c < m->nclasses; c++) {
-		m->size[c] = mk_slab_class_size(m->sa, c);
-		m->chunks[c] = (uint32_t)(m->slab_size / m->size[c]);
-	}
-	memset(m->slab_class, -1, sizeof(m->slab_class));
-	return m->nslabs <= MODEL_SLABS && m->chunks[0] <= 64 * sizeof(m->busy[0]) / 8;
-}
-
-static bool
-model_report_ok(const struct model *m)
-{
-	struct mk_slab_report r;
-	uint64_t largest = 0;
-	unsigned c;
-
-	if (m->free_slabs != 0)
-		largest = m->slab_size;
-	else
-		for (c = 0; c < m->nclasses; c++)
-			if (m->class_free[c] != 0)
-				largest = m->size[c];
-	mk_slab_report(m->sa, &r);
-	return r.capacity == m->nslabs * m->slab_size && r.used_bytes == m->used &&
-		r.chunk_bytes == m->chunk_bytes && r.free_slabs == m->free_slabs &&
-		r.largest_free == largest;
-}
-
-/* One alloc, its result predicted by the model; false on a mismatch. */
-static bool
-model_alloc(struct model *m, uint64_t size)
-{
-	uint64_t padded = size < m->min_slice ? m->min_slice : size;
-	uint64_t slab, in, chunk, *word, mask;
-	struct mk_slab_alloc a;
-	int want = 0, rc;
-	unsigned c = 0;
-
-	if (size == 0) {
-		want = -EINVAL;
-	} else if (size > m->slab_size) {
-		want = -E2BIG;
-	} else {
-		while (m->size[c] < padded)
-			c++;
-		if (m->class_free[c] == 0 && m->free_slabs == 0)
-			want = -ENOMEM;
-	}
-	if (want == 0 && m->nlive == MODEL_LIVE)
-		return true;
-	rc = mk_slab_alloc(m->sa, size, &a);
-	if (rc != want)
-		return false;
-	if (rc != 0)
-		return true;
-	if (a.size != size || a.chunk_size != m->size[c])
-		return false;
-	slab = a.offset / m->slab_size;
-	in = a.offset % m->slab_size;
-	chunk = in / a.chunk_size;
-	if (slab >= m->nslabs || in % a.chunk_size != 0 || chunk >= m->chunks[c])
-		return false;
-	if (m->slab_class[slab] < 0) {
-		/* A class takes a new slab only when its own are full. */
-		if (m->class_free[c] != 0)
-			return false;
-		m->slab_class[slab] = (int)c;
-		m->class_free[c] += m->chunks[c];
-		m->free_slabs--;
-	} else if (m->slab_class[slab] != (int)c) {
-		return false;
-	}
-	word = &m->busy[slab][chunk / 64];
-	mask = UINT64_C(1) << (chunk % 64);
-	if (*word & mask)
-		return false;	/* overlaps a live allocation */
-	*word |= mask;
-	m->slab_live[slab]++;
-	m->class_free[c]--;
-	m->used += size;
-	m->chunk_bytes += a.chunk_size;
-	m->live[m->nlive++] = a;
-	return true;
-}
-
-static bool
-model_free(struct model *m, size_t i)
-{
-	struct mk_slab_alloc a = m->live[i];
-	uint64_t slab = a.offset / m->slab_size;
-	uint64_t chunk = a.offset % m->slab_size / a.chunk_size;
-	unsigned c;
-
-	if (mk_slab_free(m->sa, &a) != 0)
-		return false;
-	c = (unsigned)m->slab_class[slab];
-	m->busy[slab][chunk / 64] &= ~(UINT64_C(1) << (chunk % 64));
-	m->class_free[c]++;
-	m->used -= a.size;
-	m->chunk_bytes -= a.chunk_size;
-	if (--m->slab_live[slab] == 0) {
-		m->class_free[c] -= m->chunks[c];
-		m->slab_class[slab] = -1;
-		m->free_slabs++;
-	}
-	m->live[i] = m->live[--m->nlive];
-	m->stale[m->nstale++ % STALE_RING] = a;
-	return true;
-}
-
-/* A free that must be refused and change nothing. */
-static bool
-model_refused(struct model *m, const struct mk_slab_alloc *a)
-{
-	return mk_slab_free(m->sa, a) == -EINVAL && model_report_ok(m);
-}
-
-/* A size of a random class, often one of its edges; now and then 0 or too big. */
-static uint64_t
-model_size(const struct model *m, uint64_t *seed)
-{
-	uint64_t lo, hi, pick = mk_test_below(seed, 256);
-	unsigned c;
-
-	if (pick == 0)
-		return 0;
-	if (pick == 1)
-		return m->slab_size + 1 + mk_test_below(seed, 1000);
-	c = (unsigned)mk_test_below(seed, m->nclasses);
-	lo = c == 0 ? 1 : m->size[c - 1] + UINT64_C(1);
-	hi = m->size[c];
-	if (pick < 64)
-		return pick % 2 ? lo : hi;
-	return lo + mk_test_below(seed, hi - lo + 1);
-}
-
-/* Random churn against the model; phases swing the live set between empty and full. */
-static void
-model_run(const struct mk_slab_conf *conf, uint64_t steps, uint64_t seed0)
-{
-	static const unsigned alloc_pct[] = { 90, 55, 50, 15 };
-	uint64_t seed = seed0, step = 0, pick;
-	static struct model m;
-	struct mk_slab_alloc forged;
-	bool ok;
-
-	ok = model_init(&m, conf);
-	CU_ASSERT_FATAL(ok);
-	for (step = 0; step < steps && ok; step++) {
-		unsigned pct = alloc_pct[step / MODEL_PHASE % 4];
-
-		pick = mk_test_below(&seed, 100);
-		if (pick < pct || m.nlive == 0) {
-			ok = model_alloc(&m, model_size(&m, &seed));
-		} else {
-			size_t i = (size_t)mk_test_below(&seed, m.nlive);
-
-			forged = m.live[i];
-			ok = model_free(&m, i);
-			if (ok && pick % 16 == 0)
-				ok = model_refused(&m, &forged);	/* double free */
-			if (ok && pick % 16 == 1 && m.nstale > 0)
-				ok = model_refused(&m, &m.stale[mk_test_below(&seed,
-					m.nstale < STALE_RING ? m.nstale : STALE_RING)]);
-		}
-		if (ok && m.nlive > 0 && mk_test_below(&seed, 64) == 0) {
-			forged = m.live[mk_test_below(&seed, m.nlive)];
-			forged.handle ^= UINT64_C(1) << mk_test_below(&seed, 64);
-			ok = model_refused(&m, &forged);
-		}
-		ok = ok && model_report_ok(&m);
-		if (ok && step % MODEL_BATCH == 0)
-			ok = mk_slab_check(m.sa) == 0;
-	}
-	while (ok && m.nlive > 0)
-		ok = model_free(&m, m.nlive - 1) && model_report_ok(&m);
-	ok = ok && mk_slab_check(m.sa) == 0 && m.free_slabs == m.nslabs && m.used == 0;
-	if (!ok)
-		fprintf(stderr, "slab model: mismatch, seed %" PRIu64 " step %" PRIu64 "\n",
-			seed0, step);
-	CU_ASSERT(ok);
-	mk_slab_destroy(m.sa);
-}
-
-/*
- * The defaults over 24 slabs and a tail: every class, slabs moving between classes. Then small
- * slabs, many of which change class, so blocks are replaced and reused.
- */
-static void
-test_model(void)
-{
-	const uint64_t steps = mk_test_long() ? 100 * MODEL_STEPS : MODEL_STEPS;
-	struct mk_slab_conf defaults = { .size = 24 * SLAB + 12345 };
-	struct mk_slab_conf small = {
-		.size = 40 * 4096 + 100, .slab_size = 4096, .factor = 1.5, .min_class = 16,
-		.min_slice = 8,
-	};
-
-	model_run(&defaults, steps, 1);
-	model_run(&small, steps / 4, 2);
-}
-
 /* --- misuse ------------------------------------------------------------------------------ */
 
 static void
@@ -549,8 +299,8 @@ test_misuse_args(void)
 }
 
 /* Every refused free leaves the report and the structures as they were. */
-static bool
-refused(struct mk_slab *sa, const struct mk_slab_alloc *a)
+bool
+test_slab_refused(struct mk_slab *sa, const struct mk_slab_alloc *a)
 {
 	struct mk_slab_report before, after;
 	int rc;
@@ -578,31 +328,31 @@ test_misuse_handles(void)
 	for (i = 0; i < 64; i++) {
 		f = a;
 		f.handle ^= UINT64_C(1) << i;
-		REQUIRE(refused(sa, &f));
+		REQUIRE(test_slab_refused(sa, &f));
 		f = a;
 		f.offset ^= UINT64_C(1) << i;
-		REQUIRE(refused(sa, &f));
+		REQUIRE(test_slab_refused(sa, &f));
 		if (i < 32) {
 			f = a;
 			f.chunk_size ^= UINT32_C(1) << i;
-			REQUIRE(refused(sa, &f));
+			REQUIRE(test_slab_refused(sa, &f));
 		}
 	}
 	f = a;
 	f.offset += 120;
-	REQUIRE(refused(sa, &f));
+	REQUIRE(test_slab_refused(sa, &f));
 	f = a;
 	f.size = 96;
-	REQUIRE(refused(sa, &f));
+	REQUIRE(test_slab_refused(sa, &f));
 	f.size = 121;
-	REQUIRE(refused(sa, &f));
+	REQUIRE(test_slab_refused(sa, &f));
 	f.size = 0;
-	REQUIRE(refused(sa, &f));
+	REQUIRE(test_slab_refused(sa, &f));
 
 	/* Foreign: the same allocation made by another instance. */
 	REQUIRE(mk_slab_alloc(other, 100, &b) == 0 && mk_slab_alloc(other, 100, &b) == 0);
 	REQUIRE(b.offset == a.offset && b.handle != a.handle);
-	REQUIRE(refused(sa, &b));
+	REQUIRE(test_slab_refused(sa, &b));
 	REQUIRE(mk_slab_free(other, &a) == -EINVAL);
 	REQUIRE(mk_slab_free(other, &b) == 0);
 
@@ -611,15 +361,15 @@ test_misuse_handles(void)
 	 * the generation of a has come round, but its chunk is free: still refused.
 	 */
 	REQUIRE(mk_slab_free(sa, &a) == 0);
-	REQUIRE(refused(sa, &a));
+	REQUIRE(test_slab_refused(sa, &a));
 	for (i = 0; i < 255; i++) {
 		REQUIRE(mk_slab_alloc(sa, 100, &b) == 0 && b.offset == a.offset);
-		REQUIRE(refused(sa, &a));
+		REQUIRE(test_slab_refused(sa, &a));
 		REQUIRE(mk_slab_free(sa, &b) == 0);
-		REQUIRE(refused(sa, &b));
+		REQUIRE(test_slab_refused(sa, &b));
 	}
-	REQUIRE(refused(sa, &a));
-	REQUIRE(mk_slab_free(sa, &keep) == 0 && refused(sa, &keep));
+	REQUIRE(test_slab_refused(sa, &a));
+	REQUIRE(mk_slab_free(sa, &keep) == 0 && test_slab_refused(sa, &keep));
 out:
 	mk_slab_destroy(other);
 	mk_slab_destroy(sa);
@@ -640,10 +390,10 @@ test_misuse_reassigned(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
 	REQUIRE(mk_slab_alloc(sa, 100, &x) == 0 && mk_slab_free(sa, &x) == 0);
 	REQUIRE(mk_slab_alloc(sa, 5000, &y) == 0 && y.offset == x.offset);
-	REQUIRE(refused(sa, &x));
+	REQUIRE(test_slab_refused(sa, &x));
 	REQUIRE(mk_slab_free(sa, &y) == 0);
 	REQUIRE(mk_slab_alloc(sa, 100, &z) == 0 && z.offset == x.offset);
-	REQUIRE(refused(sa, &x) && refused(sa, &y));
+	REQUIRE(test_slab_refused(sa, &x) && test_slab_refused(sa, &y));
 	for (i = 1; i < 3; i++)
 		REQUIRE(mk_slab_alloc(sa, 100, &v[i]) == 0 && v[i].offset == i * 120);
 	f = v[2];
@@ -654,14 +404,14 @@ test_misuse_reassigned(void)
 		REQUIRE(mk_slab_free(sa, &v[i]) == 0);
 	REQUIRE(mk_slab_alloc(sa, 100, &z) == 0 && z.offset == 0);
 	for (k = 0; k < 2; k++, f = v[2]) {
-		REQUIRE(refused(sa, &f));
+		REQUIRE(test_slab_refused(sa, &f));
 		for (i = 0; i < 64; i++) {
 			f.handle ^= UINT64_C(1) << i;
-			REQUIRE(refused(sa, &f));
+			REQUIRE(test_slab_refused(sa, &f));
 			f.handle ^= UINT64_C(1) << i;
 		}
 	}
-	REQUIRE(mk_slab_free(sa, &z) == 0 && refused(sa, &z));
+	REQUIRE(mk_slab_free(sa, &z) == 0 && test_slab_refused(sa, &z));
 out:
 	mk_slab_destroy(sa);
 }
@@ -791,7 +541,6 @@ test_slab_register(void)
 		{ "class edges and padding", test_class_edges },
 		{ "fill, free, refill with slabs", test_fill_refill },
 		{ "deep group bitmap", test_deep_bitmap },
-		{ "model check", test_model },
 		{ "misuse: arguments", test_misuse_args },
 		{ "misuse: handles", test_misuse_handles },
 		{ "misuse: slab back from the pool", test_misuse_reassigned },
@@ -799,6 +548,10 @@ test_slab_register(void)
 		{ "1 TiB segment", test_tebibyte },
 		{ "bad confs", test_bad_conf },
 	};
-	return mk_test_add_suite("slab", NULL, NULL, tests,
-		sizeof(tests) / sizeof(tests[0])) != NULL ? 0 : -1;
+	CU_pSuite s = mk_test_add_suite("slab", NULL, NULL, tests,
+		sizeof(tests) / sizeof(tests[0]));
+
+	if (s == NULL || test_slab_model_add(s) != 0)
+		return -1;
+	return test_slab_range_add(s);
 }

@@ -91,7 +91,7 @@ struct mk_allocator_conf {
 	 * [range_base, range_base + size) and data = base + offset, so that ranges of one
 	 * segment (a service's shards) share one offset space and can move their ends
 	 * (mk_allocator_cede(), mk_allocator_adopt()). 0 for an allocator over the whole
-	 * segment at base.
+	 * segment at base. The slab kind wants a multiple of the slab size.
 	 */
 	uint64_t range_base;
 	/**
@@ -102,7 +102,8 @@ struct mk_allocator_conf {
 	uint64_t range_limit;
 	/** Offset kind: node pool bounds (size and base are ignored: the conf's are used). */
 	struct mk_offset_conf offset;
-	/** Slab kind: slab and class parameters (its size field is ignored likewise). */
+	/** Slab kind: slab and class parameters (size, base and limit are ignored likewise:
+	 * the conf's size, range_base and range_limit are used). */
 	struct mk_slab_conf slab;
 };
 
@@ -166,7 +167,8 @@ enum mk_alloc_kind mk_allocator_choose(const struct mk_allocator_conf *conf);
  *   The allocator, or NULL with errno set: EINVAL for a NULL @p conf or base, a name that
  *   is empty, too long or not printable ASCII, an endpoint that is not "host:port", a size
  *   of 0 or past the end of the address space, an unknown kind, or a conf the kind refuses
- *   (e.g. a slab segment smaller than one slab); ENFILE when all
+ *   (e.g. a slab segment smaller than one slab, or a slab range_base off the slab grid);
+ *   ENFILE when all
  *   MK_ALLOCATOR_REGISTRY_SLOTS allocators exist; ENOMEM when memory runs out.
  */
 struct mk_allocator *mk_allocator_create(const struct mk_allocator_conf *conf);
@@ -344,8 +346,11 @@ int mk_allocator_check(const struct mk_allocator *a);
 void mk_allocator_stats(const struct mk_allocator *a, struct mk_allocator_stats *s);
 
 /**
- * Give up free bytes at one end of the allocator's range (mk_offset_cede()): for moving
- * capacity to the neighbouring range of the same segment. Owner thread only.
+ * Give up free bytes at one end of the allocator's range: for moving capacity to the
+ * neighbouring range of the same segment. The offset kind gives up the free region at that
+ * end (mk_offset_cede()), the slab kind the run of whole free slabs there, @p max rounded
+ * down to whole slabs (mk_slab_cede()); neither gives up its range's last byte or slab.
+ * Owner thread only.
  *
  * @param a
  *   The allocator.
@@ -356,8 +361,7 @@ void mk_allocator_stats(const struct mk_allocator *a, struct mk_allocator_stats 
  * @param ceded
  *   Receives the bytes given up (0 when that end is allocated).
  * @return
- *   0; -EINVAL for bad arguments; -ENOTSUP for the slab kind (whole free slabs move in a
- *   later version).
+ *   0; -EINVAL for bad arguments.
  */
 int mk_allocator_cede(struct mk_allocator *a, enum mk_offset_side side, uint64_t max,
 		uint64_t *ceded);
@@ -365,7 +369,7 @@ int mk_allocator_cede(struct mk_allocator *a, enum mk_offset_side side, uint64_t
 /**
  * The bytes mk_allocator_cede() could give up at one end now: the free region at that end
  * (offset kind, less the byte a range keeps), or the run of whole free slabs there (slab
- * kind, less the slab a range keeps). Owner thread only; O(1) for the offset kind.
+ * kind, less the slab a range keeps). Owner thread only; O(1).
  *
  * @param a
  *   The allocator.
@@ -385,10 +389,10 @@ uint64_t mk_allocator_edge_free(const struct mk_allocator *a, enum mk_offset_sid
  * @param side
  *   Which end.
  * @param bytes
- *   How many.
+ *   How many; whole slabs on the slab kind.
  * @return
- *   0; -EINVAL (bad arguments, or the range would leave [0, range_limit)); -ENOSPC
- *   (offset node pool full); -ENOTSUP for the slab kind.
+ *   0; -EINVAL (bad arguments, bytes that are not whole slabs on the slab kind, or the range
+ *   would leave [0, range_limit)); -ENOSPC (offset node pool full).
  */
 int mk_allocator_adopt(struct mk_allocator *a, enum mk_offset_side side, uint64_t bytes);
 

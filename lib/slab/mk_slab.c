@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The slab allocator; the idea is in mk_slab.h, the instance layout in mk_slab_pvt.h. The
- * pieces, in the order they appear: class table, hierarchical bitmaps, the chunks of a slab,
- * partial slabs and the pool, create/destroy, alloc/free, figures. The checker is
- * mk_slab_check.c.
+ * The slab allocator; the idea is in mk_slab.h, the instance layout and the hierarchical
+ * bitmaps in mk_slab_pvt.h. The pieces, in the order they appear: class table, bitmap shapes,
+ * the chunks of a slab, partial slabs and slabs changing hands, create/destroy, alloc/free,
+ * figures. The pool of free slabs and the moves of the range's ends are mk_slab_pool.c, the
+ * checker is mk_slab_check.c.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -15,8 +16,6 @@
 #include "mk_config.h"
 #include "mk_slab_pvt.h"
 
-#define MK_LIKELY(x)	__builtin_expect(!!(x), 1)
-#define MK_UNLIKELY(x)	__builtin_expect(!!(x), 0)
 /* Slabs move between the pool and classes rarely: out of line, alloc and free stay small. */
 #define MK_COLD		__attribute__((noinline, cold))
 
@@ -27,18 +26,6 @@ static inline unsigned
 bit_width(uint64_t v)
 {
 	return v == 0 ? 0 : 64 - (unsigned)__builtin_clzll(v);
-}
-
-static inline void
-mask_set(uint64_t *mask, unsigned id)
-{
-	mask[id >> WORD_SHIFT] |= bit(id);
-}
-
-static inline void
-mask_clear(uint64_t *mask, unsigned id)
-{
-	mask[id >> WORD_SHIFT] &= ~bit(id);
 }
 
 /*
@@ -107,14 +94,7 @@ class_of(const struct mk_slab *sa, uint64_t padded)
 }
 
 /* --- hierarchical bitmaps ---------------------------------------------------------------- */
-/*
- * The group bitmap of a slab and the partial-slab bitmap of a class are hierarchical bitmaps
- * (struct hbm_shape). Finding the lowest set bit is one count-trailing-zeros per level. Set
- * sets every level's bit, set already or not, and clear_if clears under a mask: whether a
- * word was or becomes empty goes either way at random in a churn, so a branch there would
- * mispredict. Set and first run no loop for one or two levels: all that the groups of every
- * default class, and the slabs of a segment up to 16 GiB of 4 MiB slabs, need.
- */
+/* Their idea and the inline operations are in mk_slab_pvt.h; here their shapes. */
 
 static void
 hbm_shape_init(struct hbm_shape *sh, uint64_t items)
@@ -131,72 +111,6 @@ hbm_shape_init(struct hbm_shape *sh, uint64_t items)
 	}
 }
 
-static inline void
-hbm_set(const struct hbm_shape *sh, uint64_t *words, uint64_t *top, uint64_t idx)
-{
-	unsigned l;
-
-	if (sh->levels > 1) {
-		words[idx >> WORD_SHIFT] |= bit(idx);
-		idx >>= WORD_SHIFT;
-		for (l = 1; MK_UNLIKELY(l + 1 < sh->levels); l++) {
-			words[sh->off[l] + (idx >> WORD_SHIFT)] |= bit(idx);
-			idx >>= WORD_SHIFT;
-		}
-	}
-	*top |= bit(idx);
-}
-
-/* Clear the bit of item idx if cond (0 or 1) is 1, and the bits above that this empties. */
-static inline void
-hbm_clear_if(const struct hbm_shape *sh, uint64_t *words, uint64_t *top, uint64_t idx,
-		uint64_t cond)
-{
-	uint64_t *w, left;
-	unsigned l;
-
-	for (l = 0; l + 1 < sh->levels; l++) {
-		w = &words[sh->off[l] + (idx >> WORD_SHIFT)];
-		left = *w & ~(bit(idx) & -cond);
-		*w = left;
-		cond &= left == 0;
-		idx >>= WORD_SHIFT;
-	}
-	*top &= ~(bit(idx) & -cond);
-}
-
-/* Lowest set item; top is not zero. */
-static inline uint64_t
-hbm_first(const struct hbm_shape *sh, const uint64_t *words, uint64_t top)
-{
-	uint64_t idx = (uint64_t)__builtin_ctzll(top);
-	unsigned l;
-
-	if (sh->levels > 1) {
-		for (l = sh->levels - 2; MK_UNLIKELY(l > 0); l--)
-			idx = (idx << WORD_SHIFT) |
-				(uint64_t)__builtin_ctzll(words[sh->off[l] + idx]);
-		idx = (idx << WORD_SHIFT) | (uint64_t)__builtin_ctzll(words[idx]);
-	}
-	return idx;
-}
-
-/*
- * Item idx is used for the first time since the bitmap was emptied by clearing its top word:
- * clear the words that it is the first item under, which until now held garbage.
- */
-static inline void
-hbm_enter(const struct hbm_shape *sh, uint64_t *words, uint64_t idx)
-{
-	unsigned l;
-
-	for (l = 0; l + 1 < sh->levels && (idx & WORD_MASK) == 0; l++) {
-		idx >>= WORD_SHIFT;
-		words[sh->off[l] + idx] = 0;
-	}
-}
-
-/* Block layout of a class: the groups, then the group bitmap below its top word. */
 static void
 class_layout(struct slab_class *cls)
 {
@@ -261,11 +175,12 @@ bump_take(struct slab_hdr *h, const struct slab_class *cls, uint8_t **gen)
 	return chunk;
 }
 
-/* --- partial slabs and the pool ---------------------------------------------------------- */
+/* --- partial slabs and slabs changing hands --------------------------------------------- */
 /*
  * Each class has a bitmap over the slabs with a bit set for each of its slabs that has a free
  * chunk. Alloc takes the lowest such slab, so low offsets fill first and high slabs drain
- * back to the pool.
+ * back to the pool. A slab that a class takes or gives back also enters or leaves the in-use
+ * bitmap and the pool (mk_slab_pool.c).
  */
 
 static inline void
@@ -280,62 +195,31 @@ partial_clear_if(struct mk_slab *sa, unsigned cid, uint64_t s, uint64_t cond)
 	hbm_clear_if(&sa->slabs, partial_words(sa, cid), &sa->cls[cid].partial_top, s, cond);
 }
 
-/* Lowest class whose pool stack is not empty; the caller knows one is. */
-static inline unsigned
-cached_any(const struct mk_slab *sa)
-{
-	if (sa->cached_mask[0] != 0)
-		return (unsigned)__builtin_ctzll(sa->cached_mask[0]);
-	return 64 + (unsigned)__builtin_ctzll(sa->cached_mask[1]);
-}
-
-static inline uint32_t
-cached_pop(struct mk_slab *sa, unsigned cid)
-{
-	struct slab_class *cls = &sa->cls[cid];
-	uint32_t s = cls->cached;
-
-	cls->cached = sa->hdrs[s].next;
-	if (cls->cached == SLAB_NONE)
-		mask_clear(sa->cached_mask, cid);
-	return s;
-}
-
 /*
- * Give a free slab to class cid and mark it partial. A slab that already holds a block of this
- * class is taken first, then one without a block, then one holding another class's block,
- * whose block is replaced.
+ * Give a free slab to class cid and mark it in use and partial. When the slab holds no block
+ * of this class, its old block, if any, is replaced.
  */
 static MK_COLD int
 slab_take(struct mk_slab *sa, unsigned cid)
 {
 	struct slab_class *cls = &sa->cls[cid];
-	struct chunk_group *block;
+	struct chunk_group *block = NULL;
 	struct slab_hdr *h;
 	uint32_t s;
 
 	if (sa->free_slabs == 0)
 		return -ENOMEM;
-	if (cls->cached != SLAB_NONE) {
-		s = cached_pop(sa, cid);
-		h = &sa->hdrs[s];
-	} else {
+	s = slab_pool_pick(sa, cid);
+	h = &sa->hdrs[s];
+	if (h->block_class != cid) {
 		/* Allocated before anything changes, so a failure leaves all as it was. */
 		block = aligned_alloc(sizeof(struct chunk_group), cls->block_bytes);
 		if (block == NULL)
 			return -ENOMEM;
-		if (sa->clean != SLAB_NONE) {
-			s = sa->clean;
-			sa->clean = sa->hdrs[s].next;
-			h = &sa->hdrs[s];
-		} else {
-			unsigned other = cached_any(sa);
-
-			s = cached_pop(sa, other);
-			h = &sa->hdrs[s];
-			free(h->block);
-			sa->block_bytes -= sa->cls[other].block_bytes;
-		}
+	}
+	slab_pool_remove(sa, s);
+	if (block != NULL) {
+		slab_block_drop(sa, h);
 		/*
 		 * The new block's generations start above every one the old block handed
 		 * out, so a stale handle of the old block misses until the window comes round.
@@ -353,6 +237,7 @@ slab_take(struct mk_slab *sa, unsigned cid)
 	h->bump = 0;
 	h->live = 0;
 	partial_set(sa, cid, s);
+	hbm_set(&sa->slabs, sa->used_words, &sa->used_top, s);
 	cls->slabs++;
 	sa->free_slabs--;
 	sa->slab_grabs++;
@@ -363,16 +248,13 @@ slab_take(struct mk_slab *sa, unsigned cid)
 static MK_COLD void
 slab_release(struct mk_slab *sa, unsigned cid, uint32_t s)
 {
-	struct slab_class *cls = &sa->cls[cid];
 	struct slab_hdr *h = &sa->hdrs[s];
 
 	partial_clear_if(sa, cid, s, 1);
+	hbm_clear_if(&sa->slabs, sa->used_words, &sa->used_top, s, 1);
 	h->class_id = CLASS_NONE;
-	h->next = cls->cached;
-	if (cls->cached == SLAB_NONE)
-		mask_set(sa->cached_mask, cid);
-	cls->cached = s;
-	cls->slabs--;
+	slab_pool_add(sa, s);
+	sa->cls[cid].slabs--;
 	sa->free_slabs++;
 	sa->slab_releases++;
 }
@@ -385,8 +267,8 @@ mk_slab_create(const struct mk_slab_conf *conf)
 	uint32_t sizes[MK_SLAB_CLASS_MAX];
 	uint32_t slab_size, min_class, min_slice;
 	unsigned chunk_bits, slab_bits, c, b;
+	uint64_t space, limit, first, s;
 	struct mk_slab *sa;
-	uint64_t nslabs, s;
 	double factor;
 	int n;
 
@@ -404,16 +286,21 @@ mk_slab_create(const struct mk_slab_conf *conf)
 		goto inval;
 	if (min_class % MK_SLAB_ALIGN != 0 || min_class > slab_size || min_slice > min_class)
 		goto inval;
-	if (conf->size < slab_size)
+	if (conf->size < slab_size || conf->base % slab_size != 0 ||
+			conf->base > UINT64_MAX - conf->size)
+		goto inval;
+	limit = conf->limit != 0 ? conf->limit : conf->base + conf->size;
+	if (limit < conf->base + conf->size)
 		goto inval;
 	n = class_sizes(slab_size, factor, min_class, sizes);
 	if (n < 0)
 		goto inval;
 
-	nslabs = conf->size / slab_size;
+	/* Handles and tables name every slab of the space, which the range may grow into. */
+	space = limit / slab_size;
 	chunk_bits = bit_width(slab_size / sizes[0] - 1);
-	slab_bits = bit_width(nslabs - 1);
-	if (nslabs >= SLAB_NONE ||
+	slab_bits = bit_width(space - 1);
+	if (space >= SLAB_NONE ||
 			chunk_bits + slab_bits + GEN_BITS + MK_SLAB_TAG_BITS_MIN > 64)
 		goto inval;
 
@@ -423,10 +310,9 @@ mk_slab_create(const struct mk_slab_conf *conf)
 	sa->slab_size = slab_size;
 	sa->slab_log2 = (unsigned)__builtin_ctz(slab_size);
 	sa->min_slice = min_slice;
-	sa->nslabs = (uint32_t)nslabs;
-	sa->free_slabs = (uint32_t)nslabs;
-	sa->capacity = nslabs * slab_size;
-	sa->unusable = conf->size - sa->capacity;
+	sa->space_slabs = (uint32_t)space;
+	first = conf->base / slab_size;
+	sa->unusable = limit - (space << sa->slab_log2);
 	sa->nclasses = (unsigned)n;
 	sa->chunk_bits = chunk_bits;
 	sa->chunk_mask = (UINT64_C(1) << chunk_bits) - 1;
@@ -440,35 +326,37 @@ mk_slab_create(const struct mk_slab_conf *conf)
 		sa->cls[c].size = sizes[c];
 		sa->cls[c].nchunks = slab_size / sizes[c];
 		sa->cls[c].lo = c == 0 ? 1 : sizes[c - 1] + 1;
-		sa->cls[c].cached = SLAB_NONE;
+		sa->cls[c].cached.head = sa->cls[c].cached.tail = SLAB_NONE;
 		class_layout(&sa->cls[c]);
 	}
 
-	hbm_shape_init(&sa->slabs, nslabs);
+	hbm_shape_init(&sa->slabs, space);
 	sa->nbuckets = bucket_of(slab_size - 1) + 1;
 	sa->bucket = malloc(sa->nbuckets);
-	sa->hdrs = malloc((size_t)nslabs * sizeof(sa->hdrs[0]));
+	sa->hdrs = malloc((size_t)space * sizeof(sa->hdrs[0]));
 	sa->partial_words = calloc(sa->slabs.words * sa->nclasses + 1, sizeof(uint64_t));
-	if (sa->bucket == NULL || sa->hdrs == NULL || sa->partial_words == NULL)
+	sa->used_words = calloc(sa->slabs.words + 1, sizeof(uint64_t));
+	if (sa->bucket == NULL || sa->hdrs == NULL || sa->partial_words == NULL ||
+			sa->used_words == NULL)
 		goto nomem_free;
 	for (b = 0, c = 0; b < sa->nbuckets; b++) {
 		while (sa->cls[c].size <= bucket_low(b))
 			c++;
 		sa->bucket[b] = (uint8_t)c;
 	}
-	/* Every slab starts in the pool without a block, lowest offsets taken first. */
-	for (s = 0; s < nslabs; s++) {
+	for (s = 0; s < space; s++) {
 		struct slab_hdr *h = &sa->hdrs[s];
 
 		memset(h, 0, sizeof(*h));
-		h->next = s + 1 < nslabs ? (uint32_t)(s + 1) : SLAB_NONE;
+		h->next = h->prev = SLAB_NONE;
 		h->class_id = CLASS_NONE;
 		h->block_class = CLASS_NONE;
 	}
-	sa->clean = 0;
+	slab_range_init(sa, (uint32_t)first, (uint32_t)(first + conf->size / slab_size));
 	return sa;
 
 nomem_free:
+	free(sa->used_words);
 	free(sa->partial_words);
 	free(sa->bucket);
 	free(sa->hdrs);
@@ -488,11 +376,13 @@ mk_slab_destroy(struct mk_slab *sa)
 
 	if (sa == NULL)
 		return;
-	for (s = 0; s < sa->nslabs; s++)
+	/* Slabs outside the range hold no block. */
+	for (s = sa->first; s < sa->end; s++)
 		free(sa->hdrs[s].block);
 	free(sa->hdrs);
 	free(sa->bucket);
 	free(sa->partial_words);
+	free(sa->used_words);
 	free(sa);
 }
 
@@ -551,10 +441,11 @@ mk_slab_free(struct mk_slab *sa, const struct mk_slab_alloc *a)
 	size = a->size;
 	s = (handle >> sa->chunk_bits) & sa->slab_mask;
 	chunk = (uint32_t)(handle & sa->chunk_mask);
-	if (MK_UNLIKELY(((handle >> sa->tag_shift) != sa->tag) | (s >= sa->nslabs)))
+	if (MK_UNLIKELY(((handle >> sa->tag_shift) != sa->tag) | (s >= sa->space_slabs)))
 		return -EINVAL;
 	h = &sa->hdrs[s];
 	cid = h->class_id;
+	/* A slab in the pool or outside the range is in no class. */
 	if (MK_UNLIKELY((cid == CLASS_NONE) | (chunk >= h->bump)))
 		return -EINVAL;
 	cls = &sa->cls[cid];
@@ -621,6 +512,7 @@ mk_slab_report(const struct mk_slab *sa, struct mk_slab_report *r)
 {
 	uint64_t live;
 
+	r->base = (uint64_t)sa->first << sa->slab_log2;
 	r->capacity = sa->capacity;
 	totals(sa, &live, &r->used_bytes, &r->chunk_bytes);
 	r->free_slabs = sa->free_slabs;
@@ -631,12 +523,13 @@ static uint64_t
 fixed_meta_bytes(const struct mk_slab *sa)
 {
 	return sizeof(*sa) + (uint64_t)sa->nclasses * sizeof(sa->cls[0]) + sa->nbuckets +
-		sa->slabs.words * sa->nclasses * sizeof(uint64_t);
+		sa->slabs.words * (sa->nclasses + 1) * sizeof(uint64_t);
 }
 
 void
 mk_slab_stats(const struct mk_slab *sa, struct mk_slab_stats *s)
 {
+	s->base = (uint64_t)sa->first << sa->slab_log2;
 	s->capacity = sa->capacity;
 	s->unusable = sa->unusable;
 	totals(sa, &s->live, &s->used_bytes, &s->chunk_bytes);
@@ -644,7 +537,7 @@ mk_slab_stats(const struct mk_slab *sa, struct mk_slab_stats *s)
 	s->slabs = sa->nslabs;
 	s->free_slabs = sa->free_slabs;
 	s->classes = sa->nclasses;
-	s->header_bytes = (uint64_t)sa->nslabs * sizeof(sa->hdrs[0]);
+	s->header_bytes = (uint64_t)sa->space_slabs * sizeof(sa->hdrs[0]);
 	s->block_bytes = sa->block_bytes;
 	s->meta_bytes = fixed_meta_bytes(sa) + s->header_bytes + s->block_bytes;
 	s->slab_grabs = sa->slab_grabs;

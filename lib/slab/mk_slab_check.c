@@ -47,6 +47,26 @@ shape_ok(const struct hbm_shape *sh, uint64_t items)
 	return span <= 64 && sh->words == words;
 }
 
+/* The range is a run of whole slabs inside the space, and its figures follow from it. */
+static int
+check_range(const struct mk_slab *sa)
+{
+	int rc = 0;
+
+	CHECK(sa->first < sa->end && sa->end <= sa->space_slabs,
+		"range [%u, %u) of a space of %u slabs", sa->first, sa->end, sa->space_slabs);
+	CHECK(sa->nslabs == sa->end - sa->first, "%u slabs in the range [%u, %u)", sa->nslabs,
+		sa->first, sa->end);
+	CHECK(sa->capacity == (uint64_t)sa->nslabs << sa->slab_log2, "capacity %" PRIu64
+		" of %u slabs", sa->capacity, sa->nslabs);
+	CHECK(sa->outer == sa->nslabs >> OUTER_SHIFT, "%u outer slabs of %u", sa->outer,
+		sa->nslabs);
+	CHECK(sa->unusable < sa->slab_size, "unusable tail %" PRIu64, sa->unusable);
+	CHECK(sa->space_slabs - 1 <= sa->slab_mask, "a handle cannot name every slab");
+out:
+	return rc;
+}
+
 static int
 check_classes(const struct mk_slab *sa)
 {
@@ -57,7 +77,7 @@ check_classes(const struct mk_slab *sa)
 
 	CHECK(sa->nclasses >= 1 && sa->nclasses <= MK_SLAB_CLASS_MAX, "%u classes", sa->nclasses);
 	CHECK(sa->cls[sa->nclasses - 1].size == sa->slab_size, "last class is not the slab size");
-	CHECK(shape_ok(&sa->slabs, sa->nslabs), "partial-slab bitmap shape");
+	CHECK(shape_ok(&sa->slabs, sa->space_slabs), "partial-slab bitmap shape");
 	for (c = 0; c < sa->nclasses; c++) {
 		cls = &sa->cls[c];
 		CHECK(cls->size % MK_SLAB_ALIGN == 0 && cls->size >= sa->min_slice,
@@ -167,8 +187,16 @@ check_headers(const struct mk_slab *sa, struct check_sum *sum)
 	uint32_t s;
 	int rc = 0;
 
-	for (s = 0; s < sa->nslabs; s++) {
+	for (s = 0; s < sa->space_slabs; s++) {
 		h = &sa->hdrs[s];
+		if (s < sa->first || s >= sa->end) {
+			CHECK(h->class_id == CLASS_NONE && h->block == NULL &&
+				h->block_class == CLASS_NONE,
+				"slab %u outside the range [%u, %u): class %u, block class %u%s",
+				s, sa->first, sa->end, h->class_id, h->block_class,
+				h->block != NULL ? ", a block" : "");
+			continue;
+		}
 		CHECK(h->class_id == CLASS_NONE || h->class_id < sa->nclasses,
 			"slab %u: class %u", s, h->class_id);
 		CHECK(h->block_class == CLASS_NONE || h->block_class < sa->nclasses,
@@ -199,25 +227,34 @@ out:
 	return rc;
 }
 
-/* Walk one pool stack, marking its slabs; every slab is in at most one stack. */
+/*
+ * Walk one pool list from its head, marking its slabs: links both ways agree, the tail is the
+ * last slab, every slab is free, inside the range and in at most one list.
+ */
 static int
-check_stack(const struct mk_slab *sa, uint64_t *seen, uint32_t head, unsigned cid,
+check_list(const struct mk_slab *sa, uint64_t *seen, const struct slab_list *l, unsigned cid,
 		uint32_t *count)
 {
 	const struct slab_hdr *h;
-	uint32_t s, n = 0;
+	uint32_t s, prev = SLAB_NONE, n = 0;
 	int rc = 0;
 
-	for (s = head; s != SLAB_NONE; s = h->next) {
-		CHECK(s < sa->nslabs, "pool stack of class %u: slab index %u", cid, s);
+	for (s = l->head; s != SLAB_NONE; prev = s, s = h->next) {
+		CHECK(s >= sa->first && s < sa->end,
+			"pool list of class %u: slab %u outside the range [%u, %u)", cid, s,
+			sa->first, sa->end);
 		CHECK(!(seen[s >> WORD_SHIFT] & bit(s)), "slab %u is in the pool twice", s);
 		seen[s >> WORD_SHIFT] |= bit(s);
 		h = &sa->hdrs[s];
+		CHECK(h->prev == prev, "pool list of class %u: slab %u links back to %u, not %u",
+			cid, s, h->prev, prev);
 		CHECK(h->class_id == CLASS_NONE && h->block_class == cid,
-			"slab %u in the pool stack of class %u: class %u, block %u",
+			"slab %u in the pool list of class %u: class %u, block %u",
 			s, cid, h->class_id, h->block_class);
 		n++;
 	}
+	CHECK(l->tail == prev, "pool list of class %u: tail %u, last slab %u", cid, l->tail,
+		prev);
 	*count = n;
 out:
 	return rc;
@@ -231,15 +268,15 @@ check_pool(const struct mk_slab *sa, const struct check_sum *sum)
 	unsigned c;
 	int rc = 0;
 
-	seen = calloc(((size_t)sa->nslabs + WORD_MASK) >> WORD_SHIFT, sizeof(*seen));
+	seen = calloc(((size_t)sa->space_slabs + WORD_MASK) >> WORD_SHIFT, sizeof(*seen));
 	if (seen == NULL)
 		return -ENOMEM;
-	rc = check_stack(sa, seen, sa->clean, CLASS_NONE, &n);
+	rc = check_list(sa, seen, &sa->clean, CLASS_NONE, &n);
 	if (rc != 0)
 		goto out;
 	pool += n;
 	for (c = 0; c < sa->nclasses; c++) {
-		rc = check_stack(sa, seen, sa->cls[c].cached, c, &n);
+		rc = check_list(sa, seen, &sa->cls[c].cached, c, &n);
 		if (rc != 0)
 			goto out;
 		CHECK(mask_test(sa->cached_mask, c) == (n != 0), "class %u: pool mask", c);
@@ -256,27 +293,37 @@ out:
 	return rc;
 }
 
-/* Each class's partial-slab bitmap holds exactly its slabs with a free chunk. */
+/*
+ * Each class's partial-slab bitmap holds exactly its slabs with a free chunk, and the in-use
+ * bitmap exactly the slabs given to a class (row nclasses of want).
+ */
 static int
 check_partial(const struct mk_slab *sa)
 {
-	uint64_t words0 = ((uint64_t)sa->nslabs >> WORD_SHIFT) + 1, *want;
+	uint64_t words0 = ((uint64_t)sa->space_slabs >> WORD_SHIFT) + 1, *want, *used;
 	const struct slab_hdr *h;
 	unsigned c;
 	uint32_t s;
 	int rc = 0;
 
-	want = calloc(words0 * sa->nclasses, sizeof(*want));
+	want = calloc(words0 * (sa->nclasses + 1), sizeof(*want));
 	if (want == NULL)
 		return -ENOMEM;
-	for (s = 0; s < sa->nslabs; s++) {
+	used = want + sa->nclasses * words0;
+	for (s = 0; s < sa->space_slabs; s++) {
 		h = &sa->hdrs[s];
-		if (h->class_id != CLASS_NONE && h->live < sa->cls[h->class_id].nchunks)
+		if (h->class_id == CLASS_NONE)
+			continue;
+		used[s >> WORD_SHIFT] |= bit(s);
+		if (h->live < sa->cls[h->class_id].nchunks)
 			want[h->class_id * words0 + (s >> WORD_SHIFT)] |= bit(s);
 	}
 	for (c = 0; c < sa->nclasses && rc == 0; c++)
 		rc = check_hbm(&sa->slabs, partial_words(sa, c), sa->cls[c].partial_top,
-			sa->nslabs, want + c * words0, "partial-slab bitmap of class", c);
+			sa->space_slabs, want + c * words0, "partial-slab bitmap of class", c);
+	if (rc == 0)
+		rc = check_hbm(&sa->slabs, sa->used_words, sa->used_top, sa->space_slabs, used,
+			"in-use bitmap", 0);
 	free(want);
 	return rc;
 }
@@ -308,8 +355,6 @@ check_counters(const struct mk_slab *sa, const struct check_sum *sum)
 		slabs, sa->free_slabs, sa->nslabs);
 	CHECK(sum->block_bytes == sa->block_bytes, "block bytes %" PRIu64 ", %" PRIu64 " found",
 		sa->block_bytes, sum->block_bytes);
-	CHECK(sa->capacity == (uint64_t)sa->nslabs << sa->slab_log2 &&
-		sa->unusable < sa->slab_size, "capacity");
 out:
 	return rc;
 }
@@ -325,7 +370,9 @@ mk_slab_check(const struct mk_slab *sa)
 	sum = calloc(1, sizeof(*sum));
 	if (sum == NULL)
 		return -ENOMEM;
-	rc = check_classes(sa);
+	rc = check_range(sa);
+	if (rc == 0)
+		rc = check_classes(sa);
 	if (rc == 0)
 		rc = check_headers(sa, sum);
 	if (rc == 0)

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer harness for lib/slab. The first bytes of an input make a small configuration (slab
- * size, smallest class, factor, minimum slice, slab count, tail), whose class table is checked
- * against CacheLib's rule computed here; the rest is a sequence of operations: allocs of sizes
- * at and around class edges or raw, frees of live allocations, and frees that must be refused
- * (double, stale, forged, foreign). A model of slabs and chunks predicts every result and the
- * exact report; mk_slab_check() runs every few operations. Any mismatch aborts.
+ * size, smallest class, factor, minimum slice, slab count, tail, where the range starts in its
+ * space and how far the space reaches past it), whose class table is checked against
+ * CacheLib's rule computed here; the rest is a sequence of operations: allocs of sizes at and
+ * around class edges or raw, frees of live allocations, frees that must be refused (double,
+ * stale, forged, foreign), and moves of the range's ends (cedes of up to more than the range,
+ * adopts of whole slabs, of part slabs and past the space). A model of the space's slabs and
+ * chunks predicts every result, the free run at each end and the exact report;
+ * mk_slab_check() runs every few operations. Any mismatch aborts.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -25,8 +28,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define STALE_RING	32
 /** Operations between two mk_slab_check() calls. */
 #define CHECK_EVERY	64
-/** Largest segment the model tracks chunk by chunk. */
+/** Largest space the model tracks chunk by chunk. */
 #define SEGMENT_MAX	(UINT64_C(1) << 24)
+/** Most slabs of a space. */
+#define SPACE_SLABS_MAX	160
+/** Slab states in the model besides a class id. */
+#define SLAB_FREE	(-1)
+#define SLAB_OUTSIDE	(-2)
 
 #define REQUIRE(cond) do { \
 	if (!(cond)) { \
@@ -44,11 +52,12 @@ struct model {
 	struct mk_slab *sa;
 	struct mk_slab *other;		/* a second instance, for foreign frees */
 	struct mk_slab_conf conf;
-	uint64_t slab_size, nslabs, min_slice;
+	uint64_t slab_size, min_slice;
+	uint64_t first, end, space;		/* the range and the space, in slabs */
 	unsigned nclasses;
 	uint32_t size[MK_SLAB_CLASS_MAX];
 	uint64_t class_free[MK_SLAB_CLASS_MAX];	/* free chunks in the slabs of a class */
-	int slab_class[SEGMENT_MAX / 4096];	/* -1 for a free slab */
+	int slab_class[SEGMENT_MAX / 4096];	/* a class, SLAB_FREE or SLAB_OUTSIDE */
 	uint32_t slab_live[SEGMENT_MAX / 4096];
 	uint64_t chunks_max;			/* chunks per slab of class 0 */
 	uint64_t free_slabs, used, chunk_bytes;
@@ -120,7 +129,7 @@ model_compare(void)
 	struct mk_slab_report r;
 
 	mk_slab_report(m.sa, &r);
-	REQUIRE(r.capacity == m.nslabs * m.slab_size);
+	REQUIRE(r.base == m.first * m.slab_size && r.capacity == (m.end - m.first) * m.slab_size);
 	REQUIRE(r.used_bytes == m.used && r.chunk_bytes == m.chunk_bytes);
 	REQUIRE(r.free_slabs == m.free_slabs && r.largest_free == model_largest());
 }
@@ -164,8 +173,9 @@ do_alloc(uint64_t size)
 	slab = a.offset / m.slab_size;
 	in = a.offset % m.slab_size;
 	chunk = in / a.chunk_size;
-	REQUIRE(slab < m.nslabs && in % a.chunk_size == 0 && in + a.chunk_size <= m.slab_size);
-	if (m.slab_class[slab] < 0) {
+	REQUIRE(slab >= m.first && slab < m.end && in % a.chunk_size == 0 &&
+		in + a.chunk_size <= m.slab_size);
+	if (m.slab_class[slab] == SLAB_FREE) {
 		REQUIRE(m.class_free[c] == 0);	/* a new slab only when the class is full */
 		m.slab_class[slab] = (int)c;
 		m.class_free[c] += m.slab_size / m.size[c];
@@ -198,7 +208,7 @@ do_free(size_t i)
 	m.chunk_bytes -= a.chunk_size;
 	if (--m.slab_live[slab] == 0) {
 		m.class_free[c] -= m.slab_size / m.size[c];
-		m.slab_class[slab] = -1;
+		m.slab_class[slab] = SLAB_FREE;
 		m.free_slabs++;
 	}
 	m.live[i] = m.live[--m.nlive];
@@ -283,6 +293,72 @@ do_foreign(uint64_t size)
 	REQUIRE(mk_slab_free(m.other, &b) == 0);
 }
 
+/* Slabs mk_slab_cede() may give up at one end: the free run there, not the last slab. */
+static uint64_t
+model_edge(enum mk_slab_side side)
+{
+	uint64_t n;
+
+	for (n = 0; n < m.end - m.first; n++)
+		if (m.slab_class[side == MK_SLAB_LOW ? m.first + n : m.end - 1 - n] != SLAB_FREE)
+			break;
+	return n == m.end - m.first ? n - 1 : n;
+}
+
+/* A cede of up to a little more than the range, in whole slabs or not. */
+static void
+do_cede(struct input *in)
+{
+	enum mk_slab_side side = next8(in) & 1 ? MK_SLAB_HIGH : MK_SLAB_LOW;
+	uint64_t max = next8(in) % (m.end - m.first + 2) * m.slab_size, want, got, i, s;
+	unsigned k;
+
+	if (next8(in) & 1)
+		max += next16(in) % m.slab_size;
+	want = model_edge(side);
+	REQUIRE(mk_slab_edge_free(m.sa, side) == want * m.slab_size);
+	if (want > max / m.slab_size)
+		want = max / m.slab_size;
+	REQUIRE(mk_slab_cede(m.sa, side, max, &got) == 0 && got == want * m.slab_size);
+	for (i = 0; i < want; i++) {
+		s = side == MK_SLAB_LOW ? m.first + i : m.end - 1 - i;
+		m.slab_class[s] = SLAB_OUTSIDE;
+	}
+	if (side == MK_SLAB_LOW)
+		m.first += want;
+	else
+		m.end -= want;
+	m.free_slabs -= want;
+	/* Records of chunks in slabs that left are refused. */
+	for (k = 0; k < STALE_RING && k < m.nstale; k++)
+		if (m.slab_class[m.stale[k].offset / m.slab_size] == SLAB_OUTSIDE)
+			refused(m.sa, &m.stale[k]);
+}
+
+/* An adopt of up to one slab more than there is room for, sometimes not whole slabs. */
+static void
+do_adopt(struct input *in)
+{
+	enum mk_slab_side side = next8(in) & 1 ? MK_SLAB_HIGH : MK_SLAB_LOW;
+	uint64_t room = side == MK_SLAB_LOW ? m.first : m.space - m.end;
+	uint64_t n = next8(in) % (room + 2), bytes = n * m.slab_size, i;
+
+	if (next8(in) % 8 == 0)
+		bytes += 1 + next16(in) % (m.slab_size - 1);
+	if (bytes == 0 || bytes % m.slab_size != 0 || n > room) {
+		REQUIRE(mk_slab_adopt(m.sa, side, bytes) == -EINVAL);
+		return;
+	}
+	REQUIRE(mk_slab_adopt(m.sa, side, bytes) == 0);
+	for (i = 0; i < n; i++)
+		m.slab_class[side == MK_SLAB_LOW ? m.first - 1 - i : m.end + i] = SLAB_FREE;
+	if (side == MK_SLAB_LOW)
+		m.first -= n;
+	else
+		m.end += n;
+	m.free_slabs += n;
+}
+
 static uint64_t
 pick_size(struct input *in)
 {
@@ -313,8 +389,10 @@ model_init(struct input *in)
 {
 	uint32_t sizes[MK_SLAB_CLASS_MAX];
 	unsigned b0 = next8(in), b1 = next8(in), b2 = next8(in), b3 = next8(in), n, c;
+	unsigned b4 = next8(in), b5 = next8(in);
 	uint32_t slab = UINT32_C(1) << (12 + b0 % 9), min_class = 8 * (1 + b1 % 32);
-	uint64_t s;
+	uint64_t s, space_max = SEGMENT_MAX / slab < SPACE_SLABS_MAX ? SEGMENT_MAX / slab :
+		SPACE_SLABS_MAX, nslabs, above;
 
 	/* Only the part of the chunk map that this run may use is cleared: it is large. */
 	memset(&m, 0, offsetof(struct model, busy));
@@ -322,9 +400,17 @@ model_init(struct input *in)
 	m.conf.factor = factors[b0 >> 5];
 	m.conf.min_class = min_class;
 	m.conf.min_slice = 1 + b2 % min_class;
-	m.nslabs = 1 + b3 % (SEGMENT_MAX / slab < 160 ? SEGMENT_MAX / slab : 160);
-	m.conf.size = m.nslabs * slab + (uint64_t)b2 * b3 % slab;
-	memset(m.busy, 0, (m.nslabs * slab / 8 + 63) / 64 * sizeof(m.busy[0]));
+	/* The range, where it starts in the space, and whole slabs of the space above it. */
+	nslabs = 1 + b3 % space_max;
+	m.first = b4 % (space_max - nslabs + 1);
+	above = b5 % (space_max - nslabs - m.first + 1);
+	m.end = m.first + nslabs;
+	m.space = m.end + above;
+	m.conf.size = nslabs * slab + (uint64_t)b2 * b3 % slab;
+	m.conf.base = m.first * slab;
+	/* Without slabs above, the limit is mostly left to its default: the range's end. */
+	m.conf.limit = above == 0 && b5 % 2 == 0 ? 0 : m.conf.base + m.conf.size + above * slab;
+	memset(m.busy, 0, (m.space * slab / 8 + 63) / 64 * sizeof(m.busy[0]));
 	n = cachelib_classes(slab, m.conf.factor != 0 ? m.conf.factor : 1.25, min_class, sizes);
 
 	m.sa = mk_slab_create(&m.conf);
@@ -341,10 +427,10 @@ model_init(struct input *in)
 	m.nclasses = n;
 	m.slab_size = slab;
 	m.min_slice = m.conf.min_slice;
-	m.free_slabs = m.nslabs;
+	m.free_slabs = nslabs;
 	m.chunks_max = slab / sizes[0];
-	for (s = 0; s < m.nslabs; s++)
-		m.slab_class[s] = -1;
+	for (s = 0; s < m.space; s++)
+		m.slab_class[s] = s >= m.first && s < m.end ? SLAB_FREE : SLAB_OUTSIDE;
 	model_compare();
 	return true;
 }
@@ -360,7 +446,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!model_init(&in))
 		return 0;
 	while (in.n > 0) {
-		unsigned op = next8(&in) % 16;
+		unsigned op = next8(&in) % 18;
 
 		if (op < 7) {
 			do_alloc(pick_size(&in));
@@ -381,8 +467,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		} else if (op == 14) {
 			do_foreign(pick_size(&in));
-		} else {
+		} else if (op == 15) {
 			REQUIRE(mk_slab_check(m.sa) == 0);
+		} else if (op == 16) {
+			do_cede(&in);
+		} else {
+			do_adopt(&in);
 		}
 		model_compare();
 		if (++ops % CHECK_EVERY == 0)
@@ -392,7 +482,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (m.nlive > 0)
 		do_free(m.nlive - 1);
 	mk_slab_report(m.sa, &r);
-	REQUIRE(r.used_bytes == 0 && r.chunk_bytes == 0 && r.free_slabs == m.nslabs &&
+	REQUIRE(r.used_bytes == 0 && r.chunk_bytes == 0 && r.free_slabs == m.end - m.first &&
 		r.largest_free == m.slab_size);
 	REQUIRE(mk_slab_check(m.sa) == 0);
 	mk_slab_destroy(m.other);
