@@ -35,6 +35,9 @@ int test_descriptor_add(CU_pSuite s);
 int test_eal_register(void);
 int test_service_register(void);
 int test_rebalance_register(void);
+int test_secondary_register(void);
+/* The secondary side of suite "secondary": mkalloc-test --secondary-child PREFIX SCENARIO */
+int mk_test_secondary_child(int argc, char **argv);
 int test_telemetry_register(void);
 int test_service_json_register(void);
 int test_rdma_register(void);

@@ -17,6 +17,7 @@ static char prefix[32];
 static char runtime_dir[96];
 static bool eal_up;
 static bool on_hugepages;
+static bool shared;
 
 /* /var/run/dpdk/<prefix> is left behind by rte_eal_cleanup(); remove it and what it holds. */
 static void
@@ -33,12 +34,16 @@ eal_down(void)
 		eal_up = false;
 		rte_eal_cleanup();
 	}
+	if (shared)
+		mk_eal_remove_hugepage_files(prefix);
 	remove_runtime_dir();
 }
 
 static void
 on_fatal_signal(int sig)
 {
+	if (shared)
+		mk_eal_remove_hugepage_files(prefix);
 	remove_runtime_dir();
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -76,7 +81,8 @@ mk_test_eal_up(void)
 	argv[argc++] = (char *)"--no-pci";
 	argv[argc++] = (char *)"--log-level=lib.eal:error";
 	if (on_hugepages) {
-		argv[argc++] = (char *)"--in-memory";
+		if (!shared)
+			argv[argc++] = (char *)"--in-memory";
 		argv[argc++] = (char *)"--iova-mode=va";
 	} else {
 		argv[argc++] = (char *)"--no-huge";
@@ -93,8 +99,15 @@ mk_test_eal_up(void)
 	}
 	eal_up = true;
 	printf("\nmk_test_eal: EAL up, prefix %s, lcores %s, %s, %s MiB\n", prefix, lcores,
-		on_hugepages ? "hugepages (--in-memory)" : "--no-huge", mem);
+		!on_hugepages ? "--no-huge" : shared ? "hugepages (shared with secondaries)" :
+		"hugepages (--in-memory)", mem);
 	return 0;
+}
+
+void
+mk_test_eal_shared(void)
+{
+	shared = true;
 }
 
 bool

@@ -26,6 +26,12 @@
 /** Bring the EAL up once; 0 or a negative errno (and a message). */
 int mk_test_eal_up(void);
 
+/**
+ * Ask for a primary that secondary processes can join: on hugepages, without --in-memory
+ * (hugepage files of the prefix are removed at exit). Before mk_test_eal_up().
+ */
+void mk_test_eal_shared(void);
+
 /** True when the EAL runs on hugepages, false under --no-huge. */
 bool mk_test_eal_hugepages(void);
 

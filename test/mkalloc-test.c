@@ -9,6 +9,9 @@
 #include <CUnit/Basic.h>
 
 #include "mk_test.h"
+#ifdef MK_TEST_HAVE_EAL
+#include "mk_test_eal.h"
+#endif
 
 static const struct {
 	const char *name;
@@ -21,6 +24,7 @@ static const struct {
 	{ "eal", test_eal_register },
 	{ "service", test_service_register },
 	{ "rebalance", test_rebalance_register },
+	{ "secondary", test_secondary_register },
 	{ "telemetry", test_telemetry_register },
 	{ "service_json", test_service_json_register },
 	{ "rdma", test_rdma_register },
@@ -68,6 +72,10 @@ main(int argc, char **argv)
 	unsigned int failed;
 	int a;
 
+#ifdef MK_TEST_HAVE_EAL
+	if (argc > 1 && strcmp(argv[1], "--secondary-child") == 0)
+		return mk_test_secondary_child(argc, argv);
+#endif
 	long_mode = getenv("MK_TEST_LONG") != NULL && strcmp(getenv("MK_TEST_LONG"), "0") != 0;
 	for (a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--long") == 0) {
@@ -96,6 +104,11 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		if (any && !chosen[i])
 			continue;
+#ifdef MK_TEST_HAVE_EAL
+		/* secondaries need a primary whose memory they can map */
+		if (strcmp(suites[i].name, "secondary") == 0)
+			mk_test_eal_shared();
+#endif
 		if (suites[i].add() != 0) {
 			fprintf(stderr, "mkalloc-test: cannot register suite %s: %s\n",
 				suites[i].name, CU_get_error_msg());

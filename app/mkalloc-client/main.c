@@ -307,7 +307,7 @@ main(int argc, char **argv)
 	if (rte_eal_init(n, eal) < 0) {
 		fprintf(stderr, "mkalloc-client: cannot attach to a primary at file prefix '%s': %s"
 			" (it must run, on hugepages, without --in-memory)\n", prefix,
-			rte_strerror(rte_errno));
+			rte_errno != 0 ? rte_strerror(rte_errno) : "no primary process found");
 		return 1;
 	}
 	s.svc = mk_service_get();

@@ -90,6 +90,16 @@ remove_runtime_dir(void)
 		fprintf(stderr, "mkalloc: cannot remove %s\n", runtime_dir);
 }
 
+/* What secondaries made in the primary's hugepages may outlive rte_eal_cleanup(). */
+static void
+remove_hugepage_files(void)
+{
+	const char *prefix = strrchr(runtime_dir, '/');
+
+	if (runtime_dir[0] != '\0' && prefix != NULL)
+		mk_eal_remove_hugepage_files(prefix + 1);
+}
+
 int
 daemon_eal_up(int argc, char **argv, char *mode, size_t mode_len)
 {
@@ -154,5 +164,6 @@ daemon_eal_down(void)
 		return;
 	eal_up = false;
 	rte_eal_cleanup();
+	remove_hugepage_files();
 	remove_runtime_dir();
 }

@@ -177,3 +177,32 @@ mk_eal_remove_dir(const char *dir)
 	close(fd);
 	return rmdir(dir) == 0 || errno == ENOENT ? 0 : -errno;
 }
+
+unsigned int
+mk_eal_remove_hugepage_files(const char *prefix)
+{
+	char line[512], mnt[256], type[64], pattern[512];
+	unsigned int removed = 0;
+	FILE *f = fopen("/proc/mounts", "r");
+	size_t i;
+
+	if (f == NULL || prefix == NULL || prefix[0] == '\0' || strchr(prefix, '/') != NULL) {
+		if (f != NULL)
+			fclose(f);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		glob_t g;
+
+		if (sscanf(line, "%*s %255s %63s", mnt, type) != 2 || strcmp(type, "hugetlbfs") != 0)
+			continue;
+		snprintf(pattern, sizeof(pattern), "%s/%smap_*", mnt, prefix);
+		if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0)
+			continue;
+		for (i = 0; i < g.gl_pathc; i++)
+			removed += unlink(g.gl_pathv[i]) == 0;
+		globfree(&g);
+	}
+	fclose(f);
+	return removed;
+}

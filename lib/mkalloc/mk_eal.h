@@ -86,6 +86,18 @@ void mk_eal_runtime_dir(int argc, char **argv, char *buf, size_t len);
  */
 int mk_eal_remove_dir(const char *dir);
 
+/**
+ * Remove the hugepage files of a file prefix (<prefix>map_<n> in every hugetlbfs mount): a
+ * primary that secondaries used may leave some behind after rte_eal_cleanup(). Call it
+ * once no process of the prefix runs.
+ *
+ * @param prefix
+ *   The --file-prefix ("rte" by default).
+ * @return
+ *   The number of files removed.
+ */
+unsigned int mk_eal_remove_hugepage_files(const char *prefix);
+
 #ifdef __cplusplus
 }
 #endif

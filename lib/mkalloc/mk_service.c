@@ -32,6 +32,9 @@
 
 static struct mk_service *the_service;
 
+/* How long a stop waits for the answers to secondaries' requests. */
+#define STOP_REMOTE_S	2
+
 /* the conf's strings fit what the transport and the descriptors take */
 _Static_assert(sizeof(((struct mk_segment_conf *)0)->rdma_device) == MK_TRANSPORT_NAME_SIZE,
 	"rdma_device is a transport name");
@@ -577,24 +580,34 @@ mk_lcore_nth(unsigned int n)
 	return RTE_MAX_LCORE;
 }
 
-uint64_t
-mk_service_outstanding(const struct mk_service *svc)
+/* Requests of one kind of client (local: of this process) not answered yet. */
+static uint64_t
+outstanding_of(const struct mk_service *svc, bool local)
 {
 	uint64_t outstanding = 0;
 	unsigned int i;
 
-	/* a gone client's requests are dropped, not answered: nobody waits for them */
 	for (i = 0; i < MK_CLIENTS_MAX; i++) {
 		const struct mk_client_slot *slot = &svc->clients[i];
-		uint64_t answered;
+		int state = atomic_load(&slot->state);
+		uint64_t answered, submitted;
 
-		if (atomic_load(&slot->state) == MK_SLOT_GONE)
+		/* a gone client's requests are dropped, not answered: nobody waits for them */
+		if (state == MK_SLOT_GONE || (state == MK_SLOT_REMOTE) == local)
 			continue;
-		/* answers first: each was submitted before it was answered: no wrap */
+		/* answers first: each was submitted before it was answered; a secondary that
+		 * wrote its count wrong makes it look done, never negative */
 		answered = atomic_load(&slot->answered);
-		outstanding += atomic_load(&slot->submitted) - answered;
+		submitted = atomic_load(&slot->submitted);
+		outstanding += submitted > answered ? submitted - answered : 0;
 	}
 	return outstanding;
+}
+
+uint64_t
+mk_service_outstanding(const struct mk_service *svc)
+{
+	return outstanding_of(svc, true) + outstanding_of(svc, false);
 }
 
 uint64_t
@@ -607,10 +620,14 @@ mk_service_stop(struct mk_service *svc, FILE *report)
 	if (svc->primary_pid != getpid())
 		return 0;	/* a secondary's: not its to stop */
 	if (state == MK_SVC_RUNNING) {
+		uint64_t give_up = rte_get_timer_cycles() + rte_get_timer_hz() * STOP_REMOTE_S;
+
 		/* no new request from here on; every request made gets its answer, and the
-		 * move under way (none starts now) ends before the workers stop */
+		 * move under way (none starts now) ends before the workers stop. Secondaries
+		 * get a bound: one that lies about its count cannot hold the stop forever. */
 		atomic_store(&svc->state, MK_SVC_STOPPING);
-		while (mk_service_outstanding(svc) != 0 || atomic_load(&svc->ctl_busy) != 0)
+		while (outstanding_of(svc, true) != 0 || atomic_load(&svc->ctl_busy) != 0 ||
+		       (outstanding_of(svc, false) != 0 && rte_get_timer_cycles() < give_up))
 			mk_service_idle(svc);
 		atomic_store(&svc->state, MK_SVC_STOPPED);
 		for (i = 0; i < svc->nb_workers; i++)
