@@ -17,7 +17,8 @@
  *
  * A segment is a named region from a memory driver, split into one contiguous shard per
  * worker lcore that serves it; each shard has its own lib/buffer allocator over its range.
- * Offsets and handles are segment-global, so a buffer can be freed from anywhere.
+ * Offsets and handles are segment-global, so a buffer can be freed from anywhere. The
+ * boundaries between shards move across free space when the control lcore rebalances.
  *
  * The life of one request:
  *  1. A client (mk_client.h) writes a fixed-size request (alloc: size, alignment; free:
@@ -25,10 +26,12 @@
  *     target shard: for an alloc the next shard of the client's round robin, for a free the
  *     shard whose range holds the offset. A client may have at most its depth of requests
  *     in flight, so a full ring is back-pressure (-EAGAIN), never a lost request.
- *  2. The worker dequeues a burst, and serves each request against its own shard, or, if
- *     the request names a shard it does not own, forwards it to the owner's ring. An alloc
- *     that its shard cannot serve (-ENOMEM) moves on to the next shard of the segment before
- *     any failure is reported.
+ *  2. The worker dequeues a burst, drops any request that does not carry an open client's
+ *     token, and serves each other against its own shard, or, if the request names a shard
+ *     it does not own, forwards it to the owner's ring. An alloc that its shard cannot serve
+ *     (-ENOMEM) moves on to the best shard it has not tried; when none could, it waits with
+ *     the control lcore for a move of capacity between shards (mk_rebalance.c) unless
+ *     asked not to.
  *  3. It enqueues one completion per request on the client's completion ring (status, tag,
  *     buffer), publishes the shard's statistics in a seqlock-protected snapshot, and goes
  *     back to its ring. It never blocks, never sleeps while there is work, takes no lock.
@@ -38,7 +41,9 @@
  * best-fitting shard (the smallest largest-free-region that holds it, then the most free
  * bytes), and a shard that answers -ENOMEM passes it to the next best it has not tried.
  * Every request ring can hold every request that all clients may have in flight at once, so
- * a worker's enqueue (completion or forward) never fails and never waits.
+ * a worker's enqueue (completion or forward) never fails and never waits. Clients of DPDK
+ * secondary processes get their slot from the primary over rte_mp (mk_secondary.c) and use
+ * the same rings; the control lcore reaps the slot of one that exits.
  *
  * Shutdown (mk_service_stop()): new requests are refused with -ESHUTDOWN, the workers go on
  * until every request already made has its completion, then stop; every buffer still
