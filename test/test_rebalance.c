@@ -206,6 +206,63 @@ test_chain(void)
 	stop_and_check(svc);
 }
 
+/*
+ * The slab kind moves whole free slabs: shard 0 of "slab" (4 slabs of 4 MiB) filled by
+ * allocations of one slab each (routing off: a client's allocations go to its shard first),
+ * shard 1 empty: drift moves give shard 0 half the difference, two slabs, from the end of
+ * shard 1 that faces it (one move of two, or two of one if the control lcore looked while
+ * the allocations were under way: the same end either way).
+ */
+static void
+test_slab_drift(void)
+{
+	const struct timespec tick = { .tv_nsec = 1000000 };
+	struct mk_service_conf conf;
+	struct mk_service *svc;
+	struct mk_rebalance_info in;
+	struct mk_shard_stats st[2];
+	struct mk_buffer b[5];
+	struct mk_client *c;
+	unsigned int i, waited;
+
+	mk_test_service_conf(&conf, 2);
+	conf.control = true;
+	conf.control_lcore = mk_lcore_nth(2);
+	conf.routing = false;
+	conf.rebalance_drift_pct = 10;
+	conf.rebalance_cooldown_ms = 0;
+	svc = mk_test_service_start(&conf);
+	c = mk_client_open("slab");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	for (i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL_FATAL(mk_client_alloc(c, 4 * MiB, 0, &b[i]), 0);
+	mk_service_shard_stats(svc, 1, st, 2);
+	CU_ASSERT_EQUAL_FATAL(st[0].live_buffers, 4);	/* all in shard 0 (client 0's) */
+	for (waited = 0; waited < 10000; waited++) {
+		mk_service_rebalance_info(svc, 1, &in);
+		mk_service_shard_stats(svc, 1, st, 2);
+		if (in.moved_bytes == 8 * MiB && in.in_flight == 0 &&
+		    st[0].free_bytes == st[1].free_bytes)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	CU_ASSERT_EQUAL_FATAL(in.moved_bytes, 8 * MiB);
+	CU_ASSERT(in.drift_moves >= 1 && in.drift_moves == in.moves);
+	CU_ASSERT_EQUAL(in.last[0].from, 1);
+	CU_ASSERT_EQUAL(in.last[0].to, 0);
+	CU_ASSERT_EQUAL(in.ledger_mismatch, 0);
+	CU_ASSERT_EQUAL(st[0].capacity, 24 * MiB);
+	CU_ASSERT_EQUAL(st[1].capacity, 8 * MiB);
+	CU_ASSERT_EQUAL(st[1].base, 24 * MiB);
+	/* shard 0 serves from the slabs it took; each free finds it by the moved boundary */
+	CU_ASSERT_EQUAL(mk_client_alloc(c, 4 * MiB, 0, &b[4]), 0);
+	CU_ASSERT(b[4].offset >= 16 * MiB && b[4].offset < 24 * MiB);
+	for (i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(mk_client_free(c, &b[i]), 0);
+	mk_client_close(c);
+	stop_and_check(svc);
+}
+
 /* --- random traffic with drift moves ----------------------------------------------------- */
 
 #define TRAFFIC_LIVE	128
@@ -341,6 +398,7 @@ test_rebalance_register(void)
 		return -1;
 	if (CU_add_test(s, "need_move", test_need_move) == NULL ||
 	    CU_add_test(s, "chain", test_chain) == NULL ||
+	    CU_add_test(s, "slab_drift", test_slab_drift) == NULL ||
 	    CU_add_test(s, "traffic_drift", test_traffic_drift) == NULL)
 		return -1;
 	return 0;
