@@ -29,6 +29,8 @@
 #define BIN_COUNT	(FL_COUNT * SL_COUNT)
 /* bin_find_from() answers "none" with a slot in [BIN_COUNT, BIN_SLOTS), whose head is NIL */
 #define BIN_SLOTS	(64u * SL_COUNT)
+/* The sentinel's bin: past every real one, so that taking the sentinel out of it changes nothing */
+#define BIN_SENTINEL	(BIN_SLOTS - 1)
 
 /* A second-level bitmap: one bit per bin of a first level. */
 #if SL_LOG2 <= 5
@@ -45,7 +47,9 @@ typedef uint64_t sl_bits_t;
  * Node 0 is a sentinel: "no node" in every link, never free, never handed out. The address
  * list is a ring through it (its addr_next is the node at offset 0, its addr_prev the last
  * one), and writes through a link that names it land harmlessly in it, so the list updates on
- * the hot paths need no branch.
+ * the hot paths need no branch. Its size is 0 and its bin is BIN_SENTINEL, so that with its
+ * bin links reset to NIL, bin_remove() and pool_give() on it change nothing: a free merges
+ * with "the sentinel" in place of a neighbour that is not free, without a branch.
  */
 #define NIL		0u
 
@@ -95,21 +99,25 @@ struct mk_offset {
 	uint64_t fl_map;			/* bit fl: some bin of first level fl is non-empty */
 	sl_bits_t sl_map[64];			/* bit sl: bin fl * SL_COUNT + sl is non-empty */
 	uint32_t bin_head[BIN_SLOTS];		/* NIL when empty */
-	uint64_t bin_max[BIN_COUNT];		/* >= every size in the bin, 0 when empty */
-	uint8_t bin_stale[BIN_COUNT];		/* 1: bin_max may be above the true maximum */
+	/* of a non-empty bin: >= every size in it; of an empty one, left over */
+	uint64_t bin_max[BIN_SLOTS];
+	uint8_t bin_stale[BIN_SLOTS];		/* 1: bin_max may be above the true maximum */
 };
 
 /* --- sizes and bins ------------------------------------------------------------------- */
 
+/*
+ * A size with top bit e >= SL_LOG2 + 1 is (SL_COUNT + sl) << shift with shift = e - SL_LOG2,
+ * in bin (shift + 1) * SL_COUNT + sl = shift * SL_COUNT + (size >> shift). Sizes below
+ * 2 * SL_COUNT take shift 0 and so map one to one, without a branch.
+ */
 static inline unsigned int
 bin_of(uint64_t size)
 {
-	unsigned int e;
+	unsigned int shift = 63u - SL_LOG2 -
+		(unsigned int)__builtin_clzll(size | (2 * SL_COUNT - 1));
 
-	if (size < SL_COUNT)
-		return (unsigned int)size;
-	e = 63u - (unsigned int)__builtin_clzll(size);
-	return (e - SL_LOG2 + 1) * SL_COUNT + (unsigned int)((size >> (e - SL_LOG2)) & (SL_COUNT - 1));
+	return shift * SL_COUNT + (unsigned int)(size >> shift);
 }
 
 /* The smallest size that maps to bin b. */
@@ -147,7 +155,9 @@ bin_insert(struct mk_offset *oa, uint32_t idx)
 	struct node *n = &oa->nodes[idx];
 	unsigned int b = bin_of(n->size);
 	uint32_t head = oa->bin_head[b];
-	uint64_t max = oa->bin_max[b];
+	/* all ones when the bin holds regions already: its maximum and flag are left over if not */
+	uint64_t keep = -(uint64_t)(head != NIL);
+	uint64_t max = oa->bin_max[b] & keep;
 
 	n->state = NODE_FREE;
 	n->bin = (uint16_t)b;
@@ -160,7 +170,7 @@ bin_insert(struct mk_offset *oa, uint32_t idx)
 	 * or not they already were: a branch on "was the bin empty" is one the predictor cannot
 	 * learn, setting a set bit costs nothing.
 	 */
-	oa->bin_stale[b] &= n->size <= max;
+	oa->bin_stale[b] &= (uint8_t)keep & (n->size <= max);
 	oa->bin_max[b] = n->size > max ? n->size : max;
 	oa->sl_map[b / SL_COUNT] |= (sl_bits_t)1 << (b % SL_COUNT);
 	oa->fl_map |= UINT64_C(1) << (b / SL_COUNT);
@@ -168,6 +178,7 @@ bin_insert(struct mk_offset *oa, uint32_t idx)
 	oa->free_regions++;
 }
 
+/* Take a free region out of its bin; the sentinel with its bin links at NIL: nothing changes. */
 static inline void
 bin_remove(struct mk_offset *oa, uint32_t idx)
 {
@@ -179,17 +190,18 @@ bin_remove(struct mk_offset *oa, uint32_t idx)
 
 	oa->nodes[prev].bin_next = next;
 	oa->nodes[next].bin_prev = prev;
-	oa->bin_head[b] = prev == NIL ? next : oa->bin_head[b];
+	/* by mask: as a branch (what compilers make of ?: here) it mispredicts on the sentinel */
+	oa->bin_head[b] ^= (oa->bin_head[b] ^ next) & -(uint32_t)(prev == NIL);
 	oa->total_free -= n->size;
-	oa->free_regions--;
+	oa->free_regions -= idx != NIL;
 
 	/*
-	 * A bin that lost its largest region is stale; an emptied one is exact at 0 and drops its
-	 * bits. Without branches: whether a bin empties is data (cachegrind counted 0.3 mispredicts
-	 * per churn pair on that branch), and a mispredict costs more than these few operations.
+	 * A bin that lost its largest region is stale; an emptied one drops its bits, and its
+	 * maximum and flag are left for bin_insert() to reset. Without branches: whether a bin
+	 * empties is data (cachegrind counted 0.3 mispredicts per churn pair on that branch), and
+	 * a mispredict costs more than these few operations.
 	 */
-	oa->bin_stale[b] = (uint8_t)((oa->bin_stale[b] | (n->size == oa->bin_max[b])) & !emptied);
-	oa->bin_max[b] = emptied ? 0 : oa->bin_max[b];
+	oa->bin_stale[b] |= n->size == oa->bin_max[b];
 	oa->sl_map[fl] &= (sl_bits_t)~((sl_bits_t)emptied << (b % SL_COUNT));
 	oa->fl_map &= ~((uint64_t)(oa->sl_map[fl] == 0) << fl);
 }
@@ -249,15 +261,18 @@ pool_take(struct mk_offset *oa)
 	return idx;
 }
 
+/* Give a node back; the sentinel: nothing changes but its bin_next (scratch, see free). */
 static inline void
 pool_give(struct mk_offset *oa, uint32_t idx)
 {
 	struct node *n = &oa->nodes[idx];
+	/* all ones for the sentinel */
+	uint32_t keep = -(uint32_t)(idx == NIL);
 
-	n->state = NODE_UNUSED;
+	n->state = (uint8_t)(NODE_SENTINEL & keep);
 	n->bin_next = oa->unused;
-	oa->unused = idx;
-	oa->unused_count++;
+	oa->unused = idx ^ ((idx ^ oa->unused) & keep);
+	oa->unused_count += idx != NIL;
 }
 
 /* --- creation ------------------------------------------------------------------------- */
@@ -320,6 +335,7 @@ mk_offset_create(const struct mk_offset_conf *conf)
 	oa->unused = NIL;
 	oa->tag = next_tag();
 	oa->nodes[NIL].state = NODE_SENTINEL;
+	oa->nodes[NIL].bin = BIN_SENTINEL;
 	pool_push_range(oa, 1, oa->pool_size);
 
 	first = pool_take(oa);
@@ -565,21 +581,24 @@ handle_node(const struct mk_offset *oa, const struct mk_offset_alloc *a)
 	return (uint32_t)idx;
 }
 
-/* Take node @p idx out of the address list and give it back to the pool. */
+/*
+ * Merge the free neighbour @p idx into a region being freed: out of its bin, back to the
+ * pool. @p idx is the sentinel when that neighbour is not free; then nothing changes. The
+ * caller has already unlinked it from the address list.
+ */
 static inline void
-node_drop(struct mk_offset *oa, uint32_t idx)
+neighbour_drop(struct mk_offset *oa, uint32_t idx)
 {
-	struct node *n = &oa->nodes[idx];
-
-	oa->nodes[n->addr_prev].addr_next = n->addr_next;
-	oa->nodes[n->addr_next].addr_prev = n->addr_prev;
+	/* the sentinel's bin links are scratch that bin_insert() and bin_remove() write */
+	oa->nodes[NIL].bin_prev = oa->nodes[NIL].bin_next = NIL;
+	bin_remove(oa, idx);
 	pool_give(oa, idx);
 }
 
 int
 mk_offset_free(struct mk_offset *oa, const struct mk_offset_alloc *a)
 {
-	uint32_t idx, prev, next;
+	uint32_t idx, prev, next, left, right, left_mask, right_mask;
 	struct node *n;
 
 	if (oa == NULL || a == NULL)
@@ -592,20 +611,28 @@ mk_offset_free(struct mk_offset *oa, const struct mk_offset_alloc *a)
 	oa->used_bytes -= n->size;
 	oa->live--;
 
-	/* the freed node takes in its free neighbours */
+	/*
+	 * The freed node takes in its free neighbours. Whether a neighbour is free is data (half
+	 * the time either way in churn, so nearly a mispredict per free when it was a branch):
+	 * a neighbour that is not free is replaced by the sentinel, whose size is 0 and whose
+	 * removal changes nothing, and the links are chosen by mask.
+	 */
 	prev = n->addr_prev;
-	if (oa->nodes[prev].state == NODE_FREE) {
-		n->offset = oa->nodes[prev].offset;
-		n->size += oa->nodes[prev].size;
-		bin_remove(oa, prev);
-		node_drop(oa, prev);
-	}
 	next = n->addr_next;
-	if (oa->nodes[next].state == NODE_FREE) {
-		n->size += oa->nodes[next].size;
-		bin_remove(oa, next);
-		node_drop(oa, next);
-	}
+	left_mask = -(uint32_t)(oa->nodes[prev].state == NODE_FREE);
+	right_mask = -(uint32_t)(oa->nodes[next].state == NODE_FREE);
+	left = prev & left_mask;
+	right = next & right_mask;
+	n->offset -= oa->nodes[left].size;
+	n->size += oa->nodes[left].size + oa->nodes[right].size;
+	prev ^= (prev ^ oa->nodes[left].addr_prev) & left_mask;
+	next ^= (next ^ oa->nodes[right].addr_next) & right_mask;
+	n->addr_prev = prev;
+	n->addr_next = next;
+	oa->nodes[prev].addr_next = idx;
+	oa->nodes[next].addr_prev = idx;
+	neighbour_drop(oa, left);
+	neighbour_drop(oa, right);
 	bin_insert(oa, idx);
 	return 0;
 }
@@ -794,8 +821,8 @@ check_address_list(const struct mk_offset *oa, uint64_t *free_count, uint64_t *u
 	end = oa->base;
 	CHECK(oa->capacity > 0 && oa->base <= MK_OFFSET_SIZE_MAX - oa->capacity,
 		"range [%" PRIu64 ", +%" PRIu64 ") is empty or past 2^63", oa->base, oa->capacity);
-	CHECK(oa->nodes[NIL].state == NODE_SENTINEL && oa->nodes[NIL].size == 0,
-		"node 0 is not the sentinel");
+	CHECK(oa->nodes[NIL].state == NODE_SENTINEL && oa->nodes[NIL].size == 0 &&
+		oa->nodes[NIL].bin == BIN_SENTINEL, "node 0 is not the sentinel");
 	for (idx = oa->nodes[NIL].addr_next; idx != NIL; prev = idx, idx = oa->nodes[idx].addr_next) {
 		const struct node *n = &oa->nodes[idx];
 
@@ -867,6 +894,8 @@ check_bins(const struct mk_offset *oa)
 			if (n->size > max)
 				max = n->size;
 		}
+		if (bit == 0)
+			continue;
 		CHECK(oa->bin_max[b] >= max, "bin %u: bin_max %" PRIu64 " below its largest %" PRIu64,
 			b, oa->bin_max[b], max);
 		CHECK(oa->bin_stale[b] <= 1, "bin %u: stale flag %u", b, oa->bin_stale[b]);
@@ -874,6 +903,8 @@ check_bins(const struct mk_offset *oa)
 			"bin %u: bin_max %" PRIu64 " marked exact, largest is %" PRIu64, b,
 			oa->bin_max[b], max);
 	}
+	for (b = BIN_COUNT; b < BIN_SLOTS; b++)
+		CHECK(oa->bin_head[b] == NIL, "slot %u past the last bin is not empty", b);
 	for (b = 0; b < FL_COUNT; b++)
 		CHECK(((oa->fl_map >> b) & 1) == (oa->sl_map[b] != 0),
 			"first level %u: bit and second level disagree", b);
