@@ -83,8 +83,7 @@ struct node {
 struct mk_offset {
 	uint64_t base;		/* the range is [base, base + capacity) */
 	uint64_t capacity;
-	uint64_t total_free;
-	uint64_t free_regions;
+	uint64_t free_regions;	/* counted by the callers of bin_insert() and bin_remove() */
 	uint64_t used_bytes;
 	uint64_t live;
 	uint64_t fallback_searches;
@@ -174,8 +173,6 @@ bin_insert(struct mk_offset *oa, uint32_t idx)
 	oa->bin_max[b] = n->size > max ? n->size : max;
 	oa->sl_map[b / SL_COUNT] |= (sl_bits_t)1 << (b % SL_COUNT);
 	oa->fl_map |= UINT64_C(1) << (b / SL_COUNT);
-	oa->total_free += n->size;
-	oa->free_regions++;
 }
 
 /* Take a free region out of its bin; the sentinel with its bin links at NIL: nothing changes. */
@@ -187,13 +184,12 @@ bin_remove(struct mk_offset *oa, uint32_t idx)
 	uint32_t prev = n->bin_prev, next = n->bin_next;
 	/* the last region of its bin has neither neighbour in the bin's list */
 	bool emptied = (prev | next) == NIL;
+	uint32_t head = oa->bin_head[b];
 
 	oa->nodes[prev].bin_next = next;
 	oa->nodes[next].bin_prev = prev;
-	/* by mask: as a branch (what compilers make of ?: here) it mispredicts on the sentinel */
-	oa->bin_head[b] ^= (oa->bin_head[b] ^ next) & -(uint32_t)(prev == NIL);
-	oa->total_free -= n->size;
-	oa->free_regions -= idx != NIL;
+	/* a select of two values, not a conditional store: that would be a branch */
+	oa->bin_head[b] = prev == NIL ? next : head;
 
 	/*
 	 * A bin that lost its largest region is stale; an emptied one drops its bits, and its
@@ -342,6 +338,7 @@ mk_offset_create(const struct mk_offset_conf *conf)
 	oa->nodes[first] = (struct node){ .offset = conf->base, .size = conf->size };
 	oa->nodes[NIL].addr_next = oa->nodes[NIL].addr_prev = first;
 	bin_insert(oa, first);
+	oa->free_regions = 1;
 	return oa;
 }
 
@@ -517,19 +514,16 @@ split_tail(struct mk_offset *oa, uint32_t idx, uint64_t size, uint64_t tail, boo
 	return free_part ^ second ^ idx;
 }
 
-int
-mk_offset_alloc(struct mk_offset *oa, uint64_t size, uint64_t align, struct mk_offset_alloc *out)
+/* mk_offset_alloc() with its arguments checked; mask = align - 1, 0 for none. */
+static inline __attribute__((always_inline)) int
+alloc_masked(struct mk_offset *oa, uint64_t size, uint64_t mask, struct mk_offset_alloc *out)
 {
-	uint64_t mask, pad, tail;
+	uint64_t pad, tail;
 	uint32_t idx, used;
 	struct node *n;
 	int rc;
 
-	if (oa == NULL || out == NULL || size == 0 || align > MK_OFFSET_ALIGN_MAX ||
-	    (align & (align - 1)) != 0)
-		return -EINVAL;
-	mask = align > 1 ? align - 1 : 0;
-	if (size > oa->total_free)
+	if (size > oa->capacity - oa->used_bytes)
 		return -ENOMEM;
 
 	idx = search(oa, size, mask);
@@ -541,6 +535,8 @@ mk_offset_alloc(struct mk_offset *oa, uint64_t size, uint64_t align, struct mk_o
 	rc = pool_reserve(oa, (pad != 0) + (tail != 0));
 	if (rc != 0)
 		return rc;
+	/* the region goes, the pad and the tail stay free */
+	oa->free_regions += (uint64_t)(pad != 0) + (tail != 0) - 1;
 
 	bin_remove(oa, idx);
 	n = &oa->nodes[idx];
@@ -563,6 +559,18 @@ mk_offset_alloc(struct mk_offset *oa, uint64_t size, uint64_t align, struct mk_o
 	out->size = size;
 	out->handle = make_handle(oa, used);
 	return 0;
+}
+
+int
+mk_offset_alloc(struct mk_offset *oa, uint64_t size, uint64_t align, struct mk_offset_alloc *out)
+{
+	if (oa == NULL || out == NULL || size == 0 || align > MK_OFFSET_ALIGN_MAX ||
+	    (align & (align - 1)) != 0)
+		return -EINVAL;
+	/* the unaligned case gets its own copy, compiled knowing that there is no pad */
+	if (align <= 1)
+		return alloc_masked(oa, size, 0, out);
+	return alloc_masked(oa, size, align - 1, out);
 }
 
 /* The node @p a names if it is a live allocation of @p oa, else NIL. */
@@ -634,6 +642,7 @@ mk_offset_free(struct mk_offset *oa, const struct mk_offset_alloc *a)
 	neighbour_drop(oa, left);
 	neighbour_drop(oa, right);
 	bin_insert(oa, idx);
+	oa->free_regions += 1 - (uint64_t)(left != NIL) - (right != NIL);
 	return 0;
 }
 
@@ -684,6 +693,7 @@ mk_offset_cede(struct mk_offset *oa, enum mk_offset_side side, uint64_t max, uin
 		oa->nodes[n->addr_prev].addr_next = n->addr_next;
 		oa->nodes[n->addr_next].addr_prev = n->addr_prev;
 		pool_give(oa, idx);
+		oa->free_regions--;
 	} else {
 		n->size -= give;
 		if (side == MK_OFFSET_LOW)
@@ -727,6 +737,7 @@ mk_offset_adopt(struct mk_offset *oa, enum mk_offset_side side, uint64_t bytes)
 			bin_insert(oa, node_insert_after(oa, NIL, oa->base - bytes, bytes));
 		else
 			bin_insert(oa, node_insert_after(oa, idx, oa->base + oa->capacity, bytes));
+		oa->free_regions++;
 	}
 	if (side == MK_OFFSET_LOW)
 		oa->base -= bytes;
@@ -758,7 +769,7 @@ largest_free(const struct mk_offset *oa)
 void
 mk_offset_report(const struct mk_offset *oa, struct mk_offset_report *r)
 {
-	r->total_free = oa->total_free;
+	r->total_free = oa->capacity - oa->used_bytes;
 	r->largest_free = largest_free(oa);
 	r->free_regions = oa->free_regions;
 }
@@ -853,8 +864,8 @@ check_address_list(const struct mk_offset *oa, uint64_t *free_count, uint64_t *u
 		oa->nodes[NIL].addr_prev, prev);
 	CHECK(end == oa->base + oa->capacity, "regions cover %" PRIu64 " of %" PRIu64 " bytes",
 		end - oa->base, oa->capacity);
-	CHECK(free_bytes == oa->total_free, "free bytes %" PRIu64 ", total_free says %" PRIu64,
-		free_bytes, oa->total_free);
+	CHECK(free_bytes + used_bytes == oa->capacity, "free bytes %" PRIu64 " + used %" PRIu64
+		" are not the capacity %" PRIu64, free_bytes, used_bytes, oa->capacity);
 	CHECK(*free_count == oa->free_regions, "%" PRIu64 " free regions, free_regions says %"
 		PRIu64, *free_count, oa->free_regions);
 	CHECK(used_bytes == oa->used_bytes, "used bytes %" PRIu64 ", used_bytes says %" PRIu64,
