@@ -387,6 +387,29 @@ bin_first_fit(const struct mk_offset *oa, unsigned int b, uint64_t size, uint64_
 	return NIL;
 }
 
+/* The smallest region that fits among the first @p limit of bin b; NIL when none. */
+static inline uint32_t
+bin_best_fit(const struct mk_offset *oa, unsigned int b, uint64_t size, unsigned int limit)
+{
+	uint32_t idx = oa->bin_head[b], best = NIL;
+	uint64_t best_size = UINT64_MAX;
+
+	if (oa->bin_max[b] < size)
+		return NIL;
+	for (; idx != NIL && limit > 0; limit--) {
+		const struct node *n = &oa->nodes[idx];
+
+		if (n->size == size)
+			return idx;
+		if (n->size > size && n->size < best_size) {
+			best = idx;
+			best_size = n->size;
+		}
+		idx = n->bin_next;
+	}
+	return best;
+}
+
 /*
  * The exact answer when the O(1) search found nothing: the smallest region in bins
  * [from, to] that holds the request with its alignment. Bins above @p to hold only regions
@@ -423,9 +446,27 @@ search_exact(struct mk_offset *oa, unsigned int from, unsigned int to, uint64_t 
 }
 
 /*
- * Where a request goes. Without alignment: the newest region of its own bin if it holds the
- * request (the tightest fit at hand; the sentinel's size 0 never holds one), else the head of
- * the smallest larger bin, chosen without a branch; else the exact walk of the own bin. With
+ * The unaligned search once space is tight: best fit among the first few regions of the own
+ * bin, else of the smallest larger bin, else the exact walk. Out of line, so that the O(1)
+ * search stays inlined in alloc.
+ */
+static __attribute__((noinline)) uint32_t
+search_tight(struct mk_offset *oa, uint64_t size)
+{
+	unsigned int own = bin_of(size);
+	uint32_t idx = bin_best_fit(oa, own, size, MK_OFFSET_BIN_SCAN);
+
+	if (idx == NIL)
+		idx = bin_best_fit(oa, bin_find_from(oa, own + 1), size, MK_OFFSET_BIN_SCAN);
+	return idx != NIL ? idx : search_exact(oa, own, own, size, 0);
+}
+
+/*
+ * Where a request goes. Without alignment, while space is plentiful: the newest region of its
+ * own bin if it holds the request (the tightest fit at hand; the sentinel's size 0 never holds
+ * one), else the head of the smallest larger bin, chosen without a branch; else the exact walk
+ * of the own bin. Once MK_OFFSET_TIGHT_SHIFT says space is tight: the smallest that fits of
+ * the first few regions of the own bin, else of the smallest larger bin, else the walk. With
  * an alignment: the first few regions of the own bin, the head of the smallest larger bin if
  * it holds the request once aligned, the head of the smallest bin that holds
  * size + align - 1 for sure, else the exact walk.
@@ -439,6 +480,8 @@ search(struct mk_offset *oa, uint64_t size, uint64_t mask)
 	uint32_t idx;
 
 	if (mask == 0) {
+		if (oa->used_bytes >= oa->capacity - (oa->capacity >> MK_OFFSET_TIGHT_SHIFT))
+			return search_tight(oa, size);
 		idx = oa->nodes[own_head].size >= size ? own_head : up_head;
 		return idx != NIL ? idx : search_exact(oa, own, own, size, 0);
 	}
