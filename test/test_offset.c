@@ -272,6 +272,39 @@ test_never_misses_a_fit(void)
 	mk_offset_destroy(oa);
 }
 
+/*
+ * Two holes in one bin, the looser one freed last so that it heads the bin's list: a request
+ * that both hold takes the head while the range is less than half used, and the tighter hole
+ * once it is more than half used (MK_OFFSET_TIGHT_SHIFT 1).
+ */
+static void
+test_tight_best_fit(void)
+{
+	const uint64_t tight = 1030, loose = 1080;	/* both in the bin [1024, 1088) */
+	unsigned int full;
+
+	for (full = 0; full < 2; full++) {
+		struct mk_offset_alloc a, b, sep[2], filler, got;
+		uint64_t cap = 4 * (tight + loose + 2);
+		struct mk_offset *oa = create(cap, 0, 0);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, tight, 0, &a), 0);
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1, 0, &sep[0]), 0);
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, loose, 0, &b), 0);
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1, 0, &sep[1]), 0);
+		/* the rest of the range: all of it, or a hole that keeps use under half */
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, full ? cap - tight - loose - 2 :
+			cap / 2 - tight - loose - 2 - 1100, 0, &filler), 0);
+		CU_ASSERT_EQUAL(mk_offset_free(oa, &a), 0);
+		CU_ASSERT_EQUAL(mk_offset_free(oa, &b), 0);
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1025, 0, &got), 0);
+		CU_ASSERT_EQUAL(got.offset, full ? a.offset : b.offset);
+		CU_ASSERT_EQUAL(mk_offset_check(oa), 0);
+		mk_offset_destroy(oa);
+	}
+}
+
 static void
 test_node_growth_and_exhaustion(void)
 {
@@ -758,6 +791,7 @@ test_offset_register(void)
 		{ "merge_orders", test_merge_orders },
 		{ "bin_edges", test_bin_edges },
 		{ "never_misses_a_fit", test_never_misses_a_fit },
+		{ "tight_best_fit", test_tight_best_fit },
 		{ "node_growth_and_exhaustion", test_node_growth_and_exhaustion },
 		{ "many_tiny", test_many_tiny },
 		{ "alignment", test_alignment },

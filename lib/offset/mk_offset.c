@@ -29,6 +29,8 @@
 #define BIN_COUNT	(FL_COUNT * SL_COUNT)
 /* bin_find_from() answers "none" with a slot in [BIN_COUNT, BIN_SLOTS), whose head is NIL */
 #define BIN_SLOTS	(64u * SL_COUNT)
+/* The sentinel's bin: past every real one, so that taking the sentinel out of it changes nothing */
+#define BIN_SENTINEL	(BIN_SLOTS - 1)
 
 /* A second-level bitmap: one bit per bin of a first level. */
 #if SL_LOG2 <= 5
@@ -45,7 +47,9 @@ typedef uint64_t sl_bits_t;
  * Node 0 is a sentinel: "no node" in every link, never free, never handed out. The address
  * list is a ring through it (its addr_next is the node at offset 0, its addr_prev the last
  * one), and writes through a link that names it land harmlessly in it, so the list updates on
- * the hot paths need no branch.
+ * the hot paths need no branch. Its size is 0 and its bin is BIN_SENTINEL, so that with its
+ * bin links reset to NIL, bin_remove() and pool_give() on it change nothing: a free merges
+ * with "the sentinel" in place of a neighbour that is not free, without a branch.
  */
 #define NIL		0u
 
@@ -79,8 +83,7 @@ struct node {
 struct mk_offset {
 	uint64_t base;		/* the range is [base, base + capacity) */
 	uint64_t capacity;
-	uint64_t total_free;
-	uint64_t free_regions;
+	uint64_t free_regions;	/* counted by the callers of bin_insert() and bin_remove() */
 	uint64_t used_bytes;
 	uint64_t live;
 	uint64_t fallback_searches;
@@ -95,21 +98,25 @@ struct mk_offset {
 	uint64_t fl_map;			/* bit fl: some bin of first level fl is non-empty */
 	sl_bits_t sl_map[64];			/* bit sl: bin fl * SL_COUNT + sl is non-empty */
 	uint32_t bin_head[BIN_SLOTS];		/* NIL when empty */
-	uint64_t bin_max[BIN_COUNT];		/* >= every size in the bin, 0 when empty */
-	uint8_t bin_stale[BIN_COUNT];		/* 1: bin_max may be above the true maximum */
+	/* of a non-empty bin: >= every size in it; of an empty one, left over */
+	uint64_t bin_max[BIN_SLOTS];
+	uint8_t bin_stale[BIN_SLOTS];		/* 1: bin_max may be above the true maximum */
 };
 
 /* --- sizes and bins ------------------------------------------------------------------- */
 
+/*
+ * A size with top bit e >= SL_LOG2 + 1 is (SL_COUNT + sl) << shift with shift = e - SL_LOG2,
+ * in bin (shift + 1) * SL_COUNT + sl = shift * SL_COUNT + (size >> shift). Sizes below
+ * 2 * SL_COUNT take shift 0 and so map one to one, without a branch.
+ */
 static inline unsigned int
 bin_of(uint64_t size)
 {
-	unsigned int e;
+	unsigned int shift = 63u - SL_LOG2 -
+		(unsigned int)__builtin_clzll(size | (2 * SL_COUNT - 1));
 
-	if (size < SL_COUNT)
-		return (unsigned int)size;
-	e = 63u - (unsigned int)__builtin_clzll(size);
-	return (e - SL_LOG2 + 1) * SL_COUNT + (unsigned int)((size >> (e - SL_LOG2)) & (SL_COUNT - 1));
+	return shift * SL_COUNT + (unsigned int)(size >> shift);
 }
 
 /* The smallest size that maps to bin b. */
@@ -147,7 +154,9 @@ bin_insert(struct mk_offset *oa, uint32_t idx)
 	struct node *n = &oa->nodes[idx];
 	unsigned int b = bin_of(n->size);
 	uint32_t head = oa->bin_head[b];
-	uint64_t max = oa->bin_max[b];
+	/* all ones when the bin holds regions already: its maximum and flag are left over if not */
+	uint64_t keep = -(uint64_t)(head != NIL);
+	uint64_t max = oa->bin_max[b] & keep;
 
 	n->state = NODE_FREE;
 	n->bin = (uint16_t)b;
@@ -160,14 +169,13 @@ bin_insert(struct mk_offset *oa, uint32_t idx)
 	 * or not they already were: a branch on "was the bin empty" is one the predictor cannot
 	 * learn, setting a set bit costs nothing.
 	 */
-	oa->bin_stale[b] &= n->size <= max;
+	oa->bin_stale[b] &= (uint8_t)keep & (n->size <= max);
 	oa->bin_max[b] = n->size > max ? n->size : max;
 	oa->sl_map[b / SL_COUNT] |= (sl_bits_t)1 << (b % SL_COUNT);
 	oa->fl_map |= UINT64_C(1) << (b / SL_COUNT);
-	oa->total_free += n->size;
-	oa->free_regions++;
 }
 
+/* Take a free region out of its bin; the sentinel with its bin links at NIL: nothing changes. */
 static inline void
 bin_remove(struct mk_offset *oa, uint32_t idx)
 {
@@ -176,20 +184,20 @@ bin_remove(struct mk_offset *oa, uint32_t idx)
 	uint32_t prev = n->bin_prev, next = n->bin_next;
 	/* the last region of its bin has neither neighbour in the bin's list */
 	bool emptied = (prev | next) == NIL;
+	uint32_t head = oa->bin_head[b];
 
 	oa->nodes[prev].bin_next = next;
 	oa->nodes[next].bin_prev = prev;
-	oa->bin_head[b] = prev == NIL ? next : oa->bin_head[b];
-	oa->total_free -= n->size;
-	oa->free_regions--;
+	/* a select of two values, not a conditional store: that would be a branch */
+	oa->bin_head[b] = prev == NIL ? next : head;
 
 	/*
-	 * A bin that lost its largest region is stale; an emptied one is exact at 0 and drops its
-	 * bits. Without branches: whether a bin empties is data (cachegrind counted 0.3 mispredicts
-	 * per churn pair on that branch), and a mispredict costs more than these few operations.
+	 * A bin that lost its largest region is stale; an emptied one drops its bits, and its
+	 * maximum and flag are left for bin_insert() to reset. Without branches: whether a bin
+	 * empties is data (cachegrind counted 0.3 mispredicts per churn pair on that branch), and
+	 * a mispredict costs more than these few operations.
 	 */
-	oa->bin_stale[b] = (uint8_t)((oa->bin_stale[b] | (n->size == oa->bin_max[b])) & !emptied);
-	oa->bin_max[b] = emptied ? 0 : oa->bin_max[b];
+	oa->bin_stale[b] |= n->size == oa->bin_max[b];
 	oa->sl_map[fl] &= (sl_bits_t)~((sl_bits_t)emptied << (b % SL_COUNT));
 	oa->fl_map &= ~((uint64_t)(oa->sl_map[fl] == 0) << fl);
 }
@@ -249,15 +257,18 @@ pool_take(struct mk_offset *oa)
 	return idx;
 }
 
+/* Give a node back; the sentinel: nothing changes but its bin_next (scratch, see free). */
 static inline void
 pool_give(struct mk_offset *oa, uint32_t idx)
 {
 	struct node *n = &oa->nodes[idx];
+	/* all ones for the sentinel */
+	uint32_t keep = -(uint32_t)(idx == NIL);
 
-	n->state = NODE_UNUSED;
+	n->state = (uint8_t)(NODE_SENTINEL & keep);
 	n->bin_next = oa->unused;
-	oa->unused = idx;
-	oa->unused_count++;
+	oa->unused = idx ^ ((idx ^ oa->unused) & keep);
+	oa->unused_count += idx != NIL;
 }
 
 /* --- creation ------------------------------------------------------------------------- */
@@ -320,12 +331,14 @@ mk_offset_create(const struct mk_offset_conf *conf)
 	oa->unused = NIL;
 	oa->tag = next_tag();
 	oa->nodes[NIL].state = NODE_SENTINEL;
+	oa->nodes[NIL].bin = BIN_SENTINEL;
 	pool_push_range(oa, 1, oa->pool_size);
 
 	first = pool_take(oa);
 	oa->nodes[first] = (struct node){ .offset = conf->base, .size = conf->size };
 	oa->nodes[NIL].addr_next = oa->nodes[NIL].addr_prev = first;
 	bin_insert(oa, first);
+	oa->free_regions = 1;
 	return oa;
 }
 
@@ -374,6 +387,29 @@ bin_first_fit(const struct mk_offset *oa, unsigned int b, uint64_t size, uint64_
 	return NIL;
 }
 
+/* The smallest region that fits among the first @p limit of bin b; NIL when none. */
+static inline uint32_t
+bin_best_fit(const struct mk_offset *oa, unsigned int b, uint64_t size, unsigned int limit)
+{
+	uint32_t idx = oa->bin_head[b], best = NIL;
+	uint64_t best_size = UINT64_MAX;
+
+	if (oa->bin_max[b] < size)
+		return NIL;
+	for (; idx != NIL && limit > 0; limit--) {
+		const struct node *n = &oa->nodes[idx];
+
+		if (n->size == size)
+			return idx;
+		if (n->size > size && n->size < best_size) {
+			best = idx;
+			best_size = n->size;
+		}
+		idx = n->bin_next;
+	}
+	return best;
+}
+
 /*
  * The exact answer when the O(1) search found nothing: the smallest region in bins
  * [from, to] that holds the request with its alignment. Bins above @p to hold only regions
@@ -410,9 +446,27 @@ search_exact(struct mk_offset *oa, unsigned int from, unsigned int to, uint64_t 
 }
 
 /*
- * Where a request goes. Without alignment: the newest region of its own bin if it holds the
- * request (the tightest fit at hand; the sentinel's size 0 never holds one), else the head of
- * the smallest larger bin, chosen without a branch; else the exact walk of the own bin. With
+ * The unaligned search once space is tight: best fit among the first few regions of the own
+ * bin, else of the smallest larger bin, else the exact walk. Out of line, so that the O(1)
+ * search stays inlined in alloc.
+ */
+static __attribute__((noinline)) uint32_t
+search_tight(struct mk_offset *oa, uint64_t size)
+{
+	unsigned int own = bin_of(size);
+	uint32_t idx = bin_best_fit(oa, own, size, MK_OFFSET_BIN_SCAN);
+
+	if (idx == NIL)
+		idx = bin_best_fit(oa, bin_find_from(oa, own + 1), size, MK_OFFSET_BIN_SCAN);
+	return idx != NIL ? idx : search_exact(oa, own, own, size, 0);
+}
+
+/*
+ * Where a request goes. Without alignment, while space is plentiful: the newest region of its
+ * own bin if it holds the request (the tightest fit at hand; the sentinel's size 0 never holds
+ * one), else the head of the smallest larger bin, chosen without a branch; else the exact walk
+ * of the own bin. Once MK_OFFSET_TIGHT_SHIFT says space is tight: the smallest that fits of
+ * the first few regions of the own bin, else of the smallest larger bin, else the walk. With
  * an alignment: the first few regions of the own bin, the head of the smallest larger bin if
  * it holds the request once aligned, the head of the smallest bin that holds
  * size + align - 1 for sure, else the exact walk.
@@ -426,6 +480,8 @@ search(struct mk_offset *oa, uint64_t size, uint64_t mask)
 	uint32_t idx;
 
 	if (mask == 0) {
+		if (oa->used_bytes >= oa->capacity - (oa->capacity >> MK_OFFSET_TIGHT_SHIFT))
+			return search_tight(oa, size);
 		idx = oa->nodes[own_head].size >= size ? own_head : up_head;
 		return idx != NIL ? idx : search_exact(oa, own, own, size, 0);
 	}
@@ -501,19 +557,16 @@ split_tail(struct mk_offset *oa, uint32_t idx, uint64_t size, uint64_t tail, boo
 	return free_part ^ second ^ idx;
 }
 
-int
-mk_offset_alloc(struct mk_offset *oa, uint64_t size, uint64_t align, struct mk_offset_alloc *out)
+/* mk_offset_alloc() with its arguments checked; mask = align - 1, 0 for none. */
+static inline __attribute__((always_inline)) int
+alloc_masked(struct mk_offset *oa, uint64_t size, uint64_t mask, struct mk_offset_alloc *out)
 {
-	uint64_t mask, pad, tail;
+	uint64_t pad, tail;
 	uint32_t idx, used;
 	struct node *n;
 	int rc;
 
-	if (oa == NULL || out == NULL || size == 0 || align > MK_OFFSET_ALIGN_MAX ||
-	    (align & (align - 1)) != 0)
-		return -EINVAL;
-	mask = align > 1 ? align - 1 : 0;
-	if (size > oa->total_free)
+	if (size > oa->capacity - oa->used_bytes)
 		return -ENOMEM;
 
 	idx = search(oa, size, mask);
@@ -525,6 +578,8 @@ mk_offset_alloc(struct mk_offset *oa, uint64_t size, uint64_t align, struct mk_o
 	rc = pool_reserve(oa, (pad != 0) + (tail != 0));
 	if (rc != 0)
 		return rc;
+	/* the region goes, the pad and the tail stay free */
+	oa->free_regions += (uint64_t)(pad != 0) + (tail != 0) - 1;
 
 	bin_remove(oa, idx);
 	n = &oa->nodes[idx];
@@ -549,6 +604,18 @@ mk_offset_alloc(struct mk_offset *oa, uint64_t size, uint64_t align, struct mk_o
 	return 0;
 }
 
+int
+mk_offset_alloc(struct mk_offset *oa, uint64_t size, uint64_t align, struct mk_offset_alloc *out)
+{
+	if (oa == NULL || out == NULL || size == 0 || align > MK_OFFSET_ALIGN_MAX ||
+	    (align & (align - 1)) != 0)
+		return -EINVAL;
+	/* the unaligned case gets its own copy, compiled knowing that there is no pad */
+	if (align <= 1)
+		return alloc_masked(oa, size, 0, out);
+	return alloc_masked(oa, size, align - 1, out);
+}
+
 /* The node @p a names if it is a live allocation of @p oa, else NIL. */
 static uint32_t
 handle_node(const struct mk_offset *oa, const struct mk_offset_alloc *a)
@@ -565,21 +632,24 @@ handle_node(const struct mk_offset *oa, const struct mk_offset_alloc *a)
 	return (uint32_t)idx;
 }
 
-/* Take node @p idx out of the address list and give it back to the pool. */
+/*
+ * Merge the free neighbour @p idx into a region being freed: out of its bin, back to the
+ * pool. @p idx is the sentinel when that neighbour is not free; then nothing changes. The
+ * caller has already unlinked it from the address list.
+ */
 static inline void
-node_drop(struct mk_offset *oa, uint32_t idx)
+neighbour_drop(struct mk_offset *oa, uint32_t idx)
 {
-	struct node *n = &oa->nodes[idx];
-
-	oa->nodes[n->addr_prev].addr_next = n->addr_next;
-	oa->nodes[n->addr_next].addr_prev = n->addr_prev;
+	/* the sentinel's bin links are scratch that bin_insert() and bin_remove() write */
+	oa->nodes[NIL].bin_prev = oa->nodes[NIL].bin_next = NIL;
+	bin_remove(oa, idx);
 	pool_give(oa, idx);
 }
 
 int
 mk_offset_free(struct mk_offset *oa, const struct mk_offset_alloc *a)
 {
-	uint32_t idx, prev, next;
+	uint32_t idx, prev, next, left, right, left_mask, right_mask;
 	struct node *n;
 
 	if (oa == NULL || a == NULL)
@@ -592,21 +662,30 @@ mk_offset_free(struct mk_offset *oa, const struct mk_offset_alloc *a)
 	oa->used_bytes -= n->size;
 	oa->live--;
 
-	/* the freed node takes in its free neighbours */
+	/*
+	 * The freed node takes in its free neighbours. Whether a neighbour is free is data (half
+	 * the time either way in churn, so nearly a mispredict per free when it was a branch):
+	 * a neighbour that is not free is replaced by the sentinel, whose size is 0 and whose
+	 * removal changes nothing, and the links are chosen by mask.
+	 */
 	prev = n->addr_prev;
-	if (oa->nodes[prev].state == NODE_FREE) {
-		n->offset = oa->nodes[prev].offset;
-		n->size += oa->nodes[prev].size;
-		bin_remove(oa, prev);
-		node_drop(oa, prev);
-	}
 	next = n->addr_next;
-	if (oa->nodes[next].state == NODE_FREE) {
-		n->size += oa->nodes[next].size;
-		bin_remove(oa, next);
-		node_drop(oa, next);
-	}
+	left_mask = -(uint32_t)(oa->nodes[prev].state == NODE_FREE);
+	right_mask = -(uint32_t)(oa->nodes[next].state == NODE_FREE);
+	left = prev & left_mask;
+	right = next & right_mask;
+	n->offset -= oa->nodes[left].size;
+	n->size += oa->nodes[left].size + oa->nodes[right].size;
+	prev ^= (prev ^ oa->nodes[left].addr_prev) & left_mask;
+	next ^= (next ^ oa->nodes[right].addr_next) & right_mask;
+	n->addr_prev = prev;
+	n->addr_next = next;
+	oa->nodes[prev].addr_next = idx;
+	oa->nodes[next].addr_prev = idx;
+	neighbour_drop(oa, left);
+	neighbour_drop(oa, right);
 	bin_insert(oa, idx);
+	oa->free_regions += 1 - (uint64_t)(left != NIL) - (right != NIL);
 	return 0;
 }
 
@@ -657,6 +736,7 @@ mk_offset_cede(struct mk_offset *oa, enum mk_offset_side side, uint64_t max, uin
 		oa->nodes[n->addr_prev].addr_next = n->addr_next;
 		oa->nodes[n->addr_next].addr_prev = n->addr_prev;
 		pool_give(oa, idx);
+		oa->free_regions--;
 	} else {
 		n->size -= give;
 		if (side == MK_OFFSET_LOW)
@@ -700,6 +780,7 @@ mk_offset_adopt(struct mk_offset *oa, enum mk_offset_side side, uint64_t bytes)
 			bin_insert(oa, node_insert_after(oa, NIL, oa->base - bytes, bytes));
 		else
 			bin_insert(oa, node_insert_after(oa, idx, oa->base + oa->capacity, bytes));
+		oa->free_regions++;
 	}
 	if (side == MK_OFFSET_LOW)
 		oa->base -= bytes;
@@ -731,7 +812,7 @@ largest_free(const struct mk_offset *oa)
 void
 mk_offset_report(const struct mk_offset *oa, struct mk_offset_report *r)
 {
-	r->total_free = oa->total_free;
+	r->total_free = oa->capacity - oa->used_bytes;
 	r->largest_free = largest_free(oa);
 	r->free_regions = oa->free_regions;
 }
@@ -794,8 +875,8 @@ check_address_list(const struct mk_offset *oa, uint64_t *free_count, uint64_t *u
 	end = oa->base;
 	CHECK(oa->capacity > 0 && oa->base <= MK_OFFSET_SIZE_MAX - oa->capacity,
 		"range [%" PRIu64 ", +%" PRIu64 ") is empty or past 2^63", oa->base, oa->capacity);
-	CHECK(oa->nodes[NIL].state == NODE_SENTINEL && oa->nodes[NIL].size == 0,
-		"node 0 is not the sentinel");
+	CHECK(oa->nodes[NIL].state == NODE_SENTINEL && oa->nodes[NIL].size == 0 &&
+		oa->nodes[NIL].bin == BIN_SENTINEL, "node 0 is not the sentinel");
 	for (idx = oa->nodes[NIL].addr_next; idx != NIL; prev = idx, idx = oa->nodes[idx].addr_next) {
 		const struct node *n = &oa->nodes[idx];
 
@@ -826,8 +907,8 @@ check_address_list(const struct mk_offset *oa, uint64_t *free_count, uint64_t *u
 		oa->nodes[NIL].addr_prev, prev);
 	CHECK(end == oa->base + oa->capacity, "regions cover %" PRIu64 " of %" PRIu64 " bytes",
 		end - oa->base, oa->capacity);
-	CHECK(free_bytes == oa->total_free, "free bytes %" PRIu64 ", total_free says %" PRIu64,
-		free_bytes, oa->total_free);
+	CHECK(free_bytes + used_bytes == oa->capacity, "free bytes %" PRIu64 " + used %" PRIu64
+		" are not the capacity %" PRIu64, free_bytes, used_bytes, oa->capacity);
 	CHECK(*free_count == oa->free_regions, "%" PRIu64 " free regions, free_regions says %"
 		PRIu64, *free_count, oa->free_regions);
 	CHECK(used_bytes == oa->used_bytes, "used bytes %" PRIu64 ", used_bytes says %" PRIu64,
@@ -867,6 +948,8 @@ check_bins(const struct mk_offset *oa)
 			if (n->size > max)
 				max = n->size;
 		}
+		if (bit == 0)
+			continue;
 		CHECK(oa->bin_max[b] >= max, "bin %u: bin_max %" PRIu64 " below its largest %" PRIu64,
 			b, oa->bin_max[b], max);
 		CHECK(oa->bin_stale[b] <= 1, "bin %u: stale flag %u", b, oa->bin_stale[b]);
@@ -874,6 +957,8 @@ check_bins(const struct mk_offset *oa)
 			"bin %u: bin_max %" PRIu64 " marked exact, largest is %" PRIu64, b,
 			oa->bin_max[b], max);
 	}
+	for (b = BIN_COUNT; b < BIN_SLOTS; b++)
+		CHECK(oa->bin_head[b] == NIL, "slot %u past the last bin is not empty", b);
 	for (b = 0; b < FL_COUNT; b++)
 		CHECK(((oa->fl_map >> b) & 1) == (oa->sl_map[b] != 0),
 			"first level %u: bit and second level disagree", b);
