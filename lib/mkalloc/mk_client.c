@@ -64,18 +64,10 @@ client_free(struct mk_client *c)
 static int
 slot_take_local(struct mk_service *svc, unsigned int seg, uint16_t *id, uint64_t *token)
 {
-	unsigned int i;
+	int i = mk_slot_take(svc, MK_SLOT_LOCAL);
 
-	for (i = 0; i < svc->conf.max_clients; i++) {
-		int expected = MK_SLOT_FREE;
-
-		if (atomic_compare_exchange_strong(&svc->clients[i].state, &expected,
-				MK_SLOT_LOCAL))
-			break;
-	}
-	if (i == svc->conf.max_clients)
-		return -ENOSPC;
-	svc->clients[i].gen++;
+	if (i < 0)
+		return i;
 	/* readers (telemetry) see UINT_MAX until the slot names its segment */
 	__atomic_store_n(&svc->clients[i].segment, seg, __ATOMIC_RELEASE);
 	*id = (uint16_t)i;

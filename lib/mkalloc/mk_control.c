@@ -130,38 +130,40 @@ mk_control_main(void *arg)
 	return 0;
 }
 
-int
-mk_service_rebalance_info(const struct mk_service *svc, unsigned int segment,
-	struct mk_rebalance_info *out)
+/* One moment of what the control lcore published for a segment: its view, or its
+ * rebalancing figures. */
+static int
+read_published(const struct mk_service *svc, unsigned int segment, struct mk_route_view *view,
+	struct mk_rebalance_info *info)
 {
 	const struct mk_route_pub *pub;
 	uint32_t sn;
 
-	if (segment >= svc->nb_segments || out == NULL)
+	if (segment >= svc->nb_segments || (view == NULL && info == NULL))
 		return -EINVAL;
 	pub = &svc->segments[segment].route;
 	do {
 		sn = rte_seqlock_read_begin(&pub->lock);
-		*out = pub->rebalance;
+		if (view != NULL)
+			*view = pub->view;
+		if (info != NULL)
+			*info = pub->rebalance;
 	} while (rte_seqlock_read_retry(&pub->lock, sn));
 	return 0;
+}
+
+int
+mk_service_rebalance_info(const struct mk_service *svc, unsigned int segment,
+	struct mk_rebalance_info *out)
+{
+	return out == NULL ? -EINVAL : read_published(svc, segment, NULL, out);
 }
 
 int
 mk_service_route_view(const struct mk_service *svc, unsigned int segment,
 	struct mk_route_view *out)
 {
-	const struct mk_route_pub *pub;
-	uint32_t sn;
-
-	if (segment >= svc->nb_segments || out == NULL)
-		return -EINVAL;
-	pub = &svc->segments[segment].route;
-	do {
-		sn = rte_seqlock_read_begin(&pub->lock);
-		*out = pub->view;
-	} while (rte_seqlock_read_retry(&pub->lock, sn));
-	return 0;
+	return out == NULL ? -EINVAL : read_published(svc, segment, out, NULL);
 }
 
 /* The best untried shard of the view: the smallest largest-free-region that holds @p size,

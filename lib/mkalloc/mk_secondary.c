@@ -110,8 +110,7 @@ attach(struct mk_service *svc, const struct mp_attach_req *rq, struct mp_reply *
 {
 	char name[MK_SEGMENT_NAME_SIZE];
 	struct mk_client_slot *slot;
-	unsigned int i;
-	int seg;
+	int seg, i;
 
 	memcpy(name, rq->segment, sizeof(name));
 	name[sizeof(name) - 1] = '\0';
@@ -134,25 +133,18 @@ attach(struct mk_service *svc, const struct mp_attach_req *rq, struct mp_reply *
 	if (rq->pid <= 0 || kill(rq->pid, 0) != 0)
 		return mk_errf(out->err, sizeof(out->err), -EINVAL, "process %d is not there",
 			rq->pid);
-	for (i = 0; i < svc->conf.max_clients; i++) {
-		int expected = MK_SLOT_FREE;
-
-		if (atomic_compare_exchange_strong(&svc->clients[i].state, &expected,
-				MK_SLOT_REMOTE))
-			break;
-	}
-	if (i == svc->conf.max_clients)
+	i = mk_slot_take(svc, MK_SLOT_REMOTE);
+	if (i < 0)
 		return mk_errf(out->err, sizeof(out->err), -ENOSPC, "all %u client slots are"
 			" open", svc->conf.max_clients);
 	slot = &svc->clients[i];
-	slot->gen++;
 	slot->pid = rq->pid;
 	slot->pidfd = pidfd_of(rq->pid);
 	__atomic_store_n(&slot->segment, (unsigned int)seg, __ATOMIC_RELEASE);
 	out->slot = (uint16_t)i;
 	out->token = mk_token_new(true);
 	atomic_store(&svc->token[i], out->token);
-	RTE_LOG(INFO, USER1, "mkalloc: client %u: process %d attached to segment '%s'\n", i,
+	RTE_LOG(INFO, USER1, "mkalloc: client %d: process %d attached to segment '%s'\n", i,
 		rq->pid, name);
 	return 0;
 }

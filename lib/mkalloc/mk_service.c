@@ -580,6 +580,22 @@ mk_lcore_nth(unsigned int n)
 	return RTE_MAX_LCORE;
 }
 
+int
+mk_slot_take(struct mk_service *svc, enum mk_slot_state state)
+{
+	unsigned int i;
+
+	for (i = 0; i < svc->conf.max_clients; i++) {
+		int expected = MK_SLOT_FREE;
+
+		if (atomic_compare_exchange_strong(&svc->clients[i].state, &expected, state)) {
+			svc->clients[i].gen++;
+			return (int)i;
+		}
+	}
+	return -ENOSPC;
+}
+
 /* Requests of one kind of client (local: of this process) not answered yet. */
 static uint64_t
 outstanding_of(const struct mk_service *svc, bool local)

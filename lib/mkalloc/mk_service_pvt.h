@@ -250,6 +250,10 @@ mk_shard_len(const struct mk_segment *seg, unsigned int k)
 	return mk_shard_lo(seg, k + 1) - mk_shard_lo(seg, k);
 }
 
+/* Take a FREE client slot for a client of this process or of a secondary (@p state):
+ * its index, or -ENOSPC. */
+int mk_slot_take(struct mk_service *svc, enum mk_slot_state state);
+
 /* Requests the service has accepted but not yet answered, over all clients and workers. */
 uint64_t mk_service_outstanding(const struct mk_service *svc);
 
