@@ -10,6 +10,8 @@
 #             --no-huge) and six lcores (two workers, the control lcore, two clients), stopped
 #             by SIGTERM: exit 0, the shutdown report says that nothing is left allocated, the
 #             demo found no error;
+#             On hugepages, mkalloc-client attaches to it as a secondary process, allocates,
+#             frees and reads its figures; the daemon accounts for it;
 #          2. two segments (offset on memzone, slab on anon) under --no-huge, --demo --leak 2,
 #             stopped by SIGINT: exit 0 and the report names the 4 buffers kept;
 #          3. no --demo, --duration 1: the daemon stops by itself, exit 0;
@@ -24,6 +26,7 @@ export LC_ALL=C
 
 mode=${1:-}
 bin=${2:-}
+client=${3:-}
 if [ -z "$mode" ] || [ ! -x "$bin" ]; then
 	echo "usage: test_daemon.sh daemon|example PROGRAM" >&2
 	exit 2
@@ -197,11 +200,54 @@ print(next(iter(ans[-1].values()))["ops"]["allocs"])')
 	else
 		fail "default: malformed parameters"
 	fi
+	secondary_client
 	if "$top/usertools/mkalloc-top" --once -d 0.2 -f "$prefix" >"$tmp/top.out" 2>&1 &&
 	    grep -q '^kv ' "$tmp/top.out"; then
 		pass "default: mkalloc-top --once shows segment kv"
 	else
 		fail "default: mkalloc-top --once"; show "$tmp/top.out"
+	fi
+}
+
+# mkalloc-client as a secondary of the running default daemon (hugepages only): its JSON
+# lines, and the daemon's client table once it is gone
+secondary_client() {
+	local out
+	if [ -z "$client" ] || [ "${#mem[@]}" != 0 ]; then
+		echo "SKIP: default: mkalloc-client needs a daemon on hugepages (this one runs" \
+			"--no-huge: not 1.25 GiB of hugepages free)"
+		return
+	fi
+	out=$(timeout 60 "$client" -f "$prefix" -s kv alloc 4096 alloc 1M 4096 stat free 0 \
+		2>"$tmp/client.err")
+	if printf '%s\n' "$out" | python3 -c '
+import json, sys
+ans = [json.loads(l) for l in sys.stdin.read().splitlines()]
+assert [a["op"] for a in ans] == ["alloc", "alloc", "stat", "free"], ans
+assert all(a["status"] == 0 for a in ans)
+assert ans[1]["descriptor"]["mk_segment_name"] == "kv"
+assert int(ans[1]["descriptor"]["mk_offset"], 16) % 4096 == 0
+assert sum(s["live_buffers"] for s in ans[2]["shards"]) >= 2
+'; then
+		pass "default: mkalloc-client allocates, reads the figures and frees as a secondary"
+	else
+		fail "default: mkalloc-client"; printf '%s\n' "$out"; show "$tmp/client.err"
+	fi
+	# the control lcore reaps the slot after the process is gone: a bounded wait for it
+	for _ in $(seq 100); do
+		out=$(echo /mkalloc/clients | dpdk-telemetry.py -f "$prefix" 2>&1)
+		printf '%s\n' "$out" | grep -q '"process": "\(secondary\|gone\)"' || break
+		sleep 0.1
+	done
+	if printf '%s\n' "$out" | python3 -c '
+import json, sys
+c = next(iter(json.loads(sys.stdin.read()).values()))
+assert c["dropped"] == 0 and c["orphan_buffers"] == 0, c
+assert all(s["process"] == "primary" for s in c["slots"].values()), c
+'; then
+		pass "default: the secondary's slot is given back, nothing dropped or orphaned"
+	else
+		fail "default: client table after the secondary"; printf '%s\n' "$out" | head -5
 	fi
 }
 
