@@ -362,8 +362,10 @@ serve_parked(struct mk_control *ctl, struct mk_req *rq, uint64_t now)
 	int k = fitting_shard(sc, seg->nb_shards, need_of(rq));
 
 	/* its client went away while it waited: nobody to answer */
-	if (rq->token != atomic_load(&ctl->svc->token[rq->client]))
+	if (rq->token != atomic_load(&ctl->svc->token[rq->client])) {
+		atomic_fetch_add_explicit(&ctl->svc->dropped, 1, memory_order_relaxed);
 		return false;
+	}
 	if (k >= 0) {
 		rq->shard = (uint16_t)k;
 		rq->handle = 0;			/* no shard tried yet */

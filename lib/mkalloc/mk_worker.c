@@ -63,7 +63,7 @@ record_owner(struct mk_worker *w, struct mk_shard *sh, const struct mk_req *rq,
 		snprintf(name, sizeof(name), "mk_own_%u_%u", sh->seg->index, sh->index);
 		sh->owners = mk_owner_create(name, w->svc->conf.secondary_buffers);
 		if (sh->owners == NULL)
-			return -ENOMEM;
+			return -ENOSPC;	/* not -ENOMEM: no other shard would do better */
 	}
 	rc = mk_owner_add(sh->owners, &r);
 	if (rc != 0)
@@ -434,9 +434,10 @@ mk_worker_main(void *arg)
 		for (i = 0, nc = 0; i < n; i++) {
 			uint16_t cl = req[i].client;
 
-			/* a request that names no open client by its token cannot be answered */
+			/* a request that names no open client by its token cannot be answered;
+			 * acquire: the slot's fields were set before its token */
 			if (cl >= svc->conf.max_clients || req[i].token == 0 || req[i].token !=
-			    atomic_load_explicit(&svc->token[cl], memory_order_relaxed)) {
+			    atomic_load_explicit(&svc->token[cl], memory_order_acquire)) {
 				dropped++;
 				continue;
 			}
