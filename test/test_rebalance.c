@@ -405,14 +405,13 @@ test_traffic_drift(void)
 int
 test_rebalance_register(void)
 {
-	CU_pSuite s = CU_add_suite("rebalance", suite_init, NULL);
+	static const struct mk_test_case cases[] = {
+		{ "need_move", test_need_move },
+		{ "chain", test_chain },
+		{ "slab_drift", test_slab_drift },
+		{ "traffic_drift", test_traffic_drift },
+	};
 
-	if (s == NULL)
-		return -1;
-	if (CU_add_test(s, "need_move", test_need_move) == NULL ||
-	    CU_add_test(s, "chain", test_chain) == NULL ||
-	    CU_add_test(s, "slab_drift", test_slab_drift) == NULL ||
-	    CU_add_test(s, "traffic_drift", test_traffic_drift) == NULL)
-		return -1;
-	return 0;
+	return mk_test_add_suite("rebalance", suite_init, NULL, cases, RTE_DIM(cases)) != NULL ?
+		0 : -1;
 }
