@@ -17,7 +17,7 @@
 
 #define BURST_MAX 64
 
-/* A token's low bit: the client is in another process (see mk_client.c). */
+/* A token's low bit: the client is in another process (see mk_secondary.c). */
 #define TOKEN_REMOTE	UINT64_C(1)
 
 /* Hand a request to the worker that owns its shard. Rings hold every request that can be in
@@ -27,8 +27,16 @@ static bool
 forward(struct mk_worker *w, const struct mk_shard *to, struct mk_req *rq)
 {
 	struct mk_worker *owner = &w->svc->workers[to->worker];
+	unsigned int i;
 
-	w->svc->segments[rq->segment].shards[rq->shard].counters.forwarded++;
+	/* counted by this worker's own shard of the segment, if it has one */
+	for (i = 0; i < w->nb_shards; i++) {
+		if (w->shards[i]->seg == to->seg) {
+			w->shards[i]->counters.forwarded++;
+			w->shards[i]->dirty = true;
+			break;
+		}
+	}
 	return rte_ring_enqueue_elem(owner->ring, rq, sizeof(*rq)) == 0;
 }
 
@@ -113,8 +121,12 @@ serve_alloc(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, stru
 
 		rc = mk_allocator_alloc(sh->alloc, rq->size, rq->arg, &buf);
 		sh->dirty = true;
-		if (rc == 0 && (rq->token & TOKEN_REMOTE) && (rc = record_owner(w, sh, rq, &buf)) != 0)
-			mk_allocator_free(sh->alloc, &buf);
+		/* a secondary's buffer is recorded as its own, or not handed out */
+		if (rc == 0 && (rq->token & TOKEN_REMOTE)) {
+			rc = record_owner(w, sh, rq, &buf);
+			if (rc != 0)
+				mk_allocator_free(sh->alloc, &buf);
+		}
 		if (rc == 0) {
 			complete(c, rq, 0);
 			c->offset = buf.offset;
