@@ -264,7 +264,9 @@ test_round_trip(void)
 	int len;
 
 	snprintf(text, sizeof(text), "{ \"workers\": 3, \"control_period_us\": 500,"
-		" \"segments\": ["
+		" \"rebalance_wait_us\": 7000, \"rebalance_drift_pct\": 30,"
+		" \"rebalance_cooldown_ms\": 5, \"secondary_gone\": \"keep\","
+		" \"secondary_buffers\": 999, \"segments\": ["
 		"{ \"name\": \"x\", \"size\": \"12M\", \"kind\": \"slab\", \"slab_size\": \"2M\","
 		" \"workers\": [%u, %u] },"
 		"{ \"name\": \"y\", \"size\": 12345678, \"max_alloc_size\": 1000,"
@@ -275,6 +277,7 @@ test_round_trip(void)
 	CU_ASSERT_FATAL(len > 0 && (size_t)len == strlen(again));
 	CU_ASSERT_PTR_NOT_NULL(strstr(again, "\"12M\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(again, "12345678"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(again, "\"secondary_gone\":\t\"keep\""));
 	CU_ASSERT_EQUAL_FATAL(parse(again, NULL, &back, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(memcmp(&conf, &back, sizeof(conf)), 0);
 	CU_ASSERT_EQUAL(mk_service_conf_to_json(&conf, again, 16, err, sizeof(err)), -EMSGSIZE);

@@ -116,6 +116,14 @@ mk_service_conf_to_json(const struct mk_service_conf *conf, char *buf, size_t ca
 		cJSON_CreateFalse());
 	ok = ok && add(o, "control_period_us", cJSON_CreateNumber(conf->control_period_us));
 	ok = ok && add(o, "routing", cJSON_CreateBool(conf->routing));
+	ok = ok && add(o, "rebalance", cJSON_CreateBool(conf->rebalance));
+	ok = ok && add(o, "rebalance_wait_us", cJSON_CreateNumber(conf->rebalance_wait_us));
+	ok = ok && add(o, "rebalance_drift_pct", cJSON_CreateNumber(conf->rebalance_drift_pct));
+	ok = ok && add(o, "rebalance_cooldown_ms",
+		cJSON_CreateNumber(conf->rebalance_cooldown_ms));
+	ok = ok && add(o, "secondary_gone",
+		cJSON_CreateString(conf->secondary_keep ? "keep" : "release"));
+	ok = ok && add(o, "secondary_buffers", cJSON_CreateNumber(conf->secondary_buffers));
 	ok = ok && add(o, "idle", cJSON_CreateString(conf->idle_yield ? "yield" :
 		conf->idle_pause ? "pause" : "spin"));
 	ok = ok && add(o, "burst", cJSON_CreateNumber(conf->burst));
