@@ -23,6 +23,10 @@
  * An allocation that no shard can serve as the shards stand, but that would fit after the
  * control lcore moves free capacity between neighbouring shards, waits for that move (up
  * to the service's rebalance_wait_us) unless it was made with MK_CLIENT_NOWAIT.
+ * The same calls work in a DPDK secondary process of the primary that runs the service (on
+ * hugepages, without --in-memory, with a control lcore): mk_client_open() then asks the
+ * primary for a slot over rte_mp; such a client frees only the buffers it allocated
+ * (-EPERM), and what it still holds when its process exits is released by the primary.
  * Buffers are lib/buffer's struct mk_buffer, with segment-global offsets; free them through
  * a client (any client of the segment, on any lcore), never with mk_buffer_free(), since
  * their allocator belongs to a worker lcore. Every request gets exactly one completion.
@@ -66,7 +70,8 @@ struct mk_client;
  *   The segment's name.
  * @return
  *   The client, or NULL with rte_errno set: ENOENT (no such segment or no service),
- *   ENOSPC (max_clients open), ESHUTDOWN (service stopping), ENOMEM.
+ *   ENOSPC (max_clients open), ESHUTDOWN (service stopping), ENOMEM; in a secondary also
+ *   ENOTSUP (an anon segment, or no control lcore in the primary) and EIO (no answer).
  */
 struct mk_client *mk_client_open(const char *segment);
 
