@@ -131,7 +131,8 @@ int mk_client_alloc_flags(struct mk_client *c, uint64_t size, uint64_t align,
  *   The buffer; cleared on success.
  * @return
  *   0; -EINVAL (not a live buffer of this segment: double, stale, forged, foreign),
- *   -EAGAIN, -ESHUTDOWN.
+ *   -EPERM (a client of a secondary process: not a buffer it allocated), -EAGAIN,
+ *   -ESHUTDOWN.
  */
 int mk_client_free(struct mk_client *c, struct mk_buffer *b);
 
