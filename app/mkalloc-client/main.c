@@ -26,6 +26,7 @@
 #include "mk_eal.h"
 #include "mk_prng.h"
 #include "mk_service.h"
+#include "mk_service_json.h"
 
 #define BUFFERS_MAX	4096
 #define WORDS_MAX	64
@@ -52,29 +53,14 @@ usage(FILE *f)
 "  stat                 the segment's shards: capacity, free, largest free region, buffers\n"
 "  load SECONDS [MAX]   random allocations of 1..MAX bytes (default 1048576) and frees\n"
 "  sleep SECONDS        wait\n"
-"SIZE and MAX take a K, M or G suffix (powers of 1024).\n");
+"SIZE and MAX take a K, M, G, T or P suffix (powers of 1024).\n");
 }
 
+/* The config's sizes: digits and a K, M, G, T or P suffix; 0, or -EINVAL. */
 static int
 parse_size(const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || end == s || s[0] == '-')
-		return -EINVAL;
-	switch (*end) {
-	case 'K': case 'k': v <<= 10; end++; break;
-	case 'M': case 'm': v <<= 20; end++; break;
-	case 'G': case 'g': v <<= 30; end++; break;
-	default: break;
-	}
-	if (*end != '\0')
-		return -EINVAL;
-	*out = v;
-	return 0;
+	return mk_service_size_parse(s, out) ? 0 : -EINVAL;
 }
 
 static void

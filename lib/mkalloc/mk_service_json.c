@@ -130,9 +130,8 @@ get_uint(const cJSON *v, const char *path, uint32_t min, uint32_t max, uint32_t 
 	return rc;
 }
 
-/* Digits, then at most one binary suffix: "4096", "512M", "1g". */
-static bool
-parse_size_text(const char *s, uint64_t *out)
+bool
+mk_service_size_parse(const char *s, uint64_t *out)
 {
 	const char *unit;
 	uint64_t v = 0;
@@ -185,7 +184,7 @@ get_size(const cJSON *v, const char *path, uint64_t *out, bool *is_auto, char *e
 		*out = 0;
 		return 0;
 	}
-	if (!parse_size_text(v->valuestring, out))
+	if (!mk_service_size_parse(v->valuestring, out))
 		return mk_errf(err, errlen, -EINVAL, "%s: \"%s\" is not a size (bytes, or a number"
 			" with K, M, G, T or P: \"512M\")%s", path, v->valuestring,
 			is_auto != NULL ? ", nor \"auto\"" : "");

@@ -88,6 +88,19 @@ extern "C" {
 /** The longest JSON text read, in bytes. */
 #define MK_SERVICE_JSON_MAX		(1u << 20)
 
+/**
+ * Read a size as the config writes it: digits, then at most one suffix of
+ * MK_SERVICE_JSON_SIZE_UNITS in either case ("4096", "512M", "1g").
+ *
+ * @param s
+ *   The text.
+ * @param out
+ *   Receives the bytes.
+ * @return
+ *   True; false for anything else, or a size above 2^64 - 1.
+ */
+bool mk_service_size_parse(const char *s, uint64_t *out);
+
 /** What the caller decides about the "auto" values that depend on the process. */
 struct mk_service_json_opts {
 	/**
