@@ -32,6 +32,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_log.h>
 
@@ -43,12 +44,6 @@ static uint64_t
 facing_free(const struct mk_seg_control *sc, unsigned int k, int dir)
 {
 	return dir > 0 ? sc->st[k].edge_free_high : sc->st[k].edge_free_low;
-}
-
-static uint64_t
-round_up(uint64_t x, uint64_t granule)
-{
-	return x % granule == 0 ? x : x + (granule - x % granule);
 }
 
 /* Bytes a region must have to hold @p size at @p align, wherever it starts. */
@@ -96,7 +91,7 @@ plan_need(const struct mk_seg_control *sc, const struct mk_segment *seg, uint64_
 			plan->donor = (unsigned int)hop;
 			plan->receiver = (unsigned int)(hop - dir);
 			plan->bytes = RTE_MIN(facing_free(sc, plan->donor, -dir),
-				round_up(need - before, seg->granule));
+				RTE_ALIGN_CEIL(need - before, seg->granule));
 			plan->reason = MK_MOVE_NEED;
 		}
 	}
@@ -128,7 +123,7 @@ plan_drift(const struct mk_control *ctl, const struct mk_seg_control *sc,
 		if (sc->drift_dir[b] == -dir && now - sc->drift_at[b] < ctl->cooldown_cycles)
 			continue;
 		bytes = RTE_MIN(facing_free(sc, donor, dir), diff / 2);
-		bytes -= bytes % seg->granule;
+		bytes = RTE_ALIGN_FLOOR(bytes, seg->granule);
 		if (bytes == 0)
 			continue;
 		widest = diff;

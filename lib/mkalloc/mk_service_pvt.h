@@ -130,7 +130,8 @@ struct mk_segment {
 	uint64_t max_alloc;		/* largest request the kind can ever serve here */
 	struct mk_mem_region mem;
 	struct mk_transport_reg transport; /* held from reserve to release */
-	uint64_t granule;		/* shard boundaries keep to it where they can */
+	uint64_t granule;		/* shard boundaries keep to it where they can; a power
+					 * of two (a page, or the slab size) */
 	unsigned int nb_shards;
 	struct mk_shard *shards;	/* in address order */
 	/* nb_shards + 1 boundaries: bound[0] = 0, bound[nb_shards] = size; a worker that
