@@ -199,7 +199,7 @@ move_end(struct mk_control *ctl, struct mk_segment *seg, uint64_t bytes)
 		.time_us = (now - ctl->svc->start_cycles) * 1000000 / ctl->hz,
 		.duration_us = (uint32_t)RTE_MIN((now - sc->move_started) * 1000000 / ctl->hz,
 			(uint64_t)UINT32_MAX),
-		.bytes = bytes, .from = (uint16_t)sc->plan.donor, .to = (uint16_t)sc->plan.receiver,
+		.bytes = bytes, .from = sc->plan.donor, .to = sc->plan.receiver,
 		.reason = (uint8_t)sc->plan.reason, .status = sc->move_status,
 	};
 	unsigned int b = RTE_MAX(sc->plan.donor, sc->plan.receiver);

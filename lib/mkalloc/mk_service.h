@@ -201,8 +201,8 @@ struct mk_move_record {
 	uint64_t time_us;	/**< when it ended, µs since the service started */
 	uint64_t bytes;		/**< capacity moved; 0 when the donor had none to give */
 	uint32_t duration_us;	/**< from the request to the donor to the receiver's adopt */
-	uint16_t from;		/**< donor shard */
-	uint16_t to;		/**< receiving shard */
+	uint32_t from;		/**< donor shard */
+	uint32_t to;		/**< receiving shard */
 	uint8_t reason;		/**< enum mk_move_reason */
 	int8_t status;		/**< 0, or the negative errno that undid it (bytes went back) */
 };

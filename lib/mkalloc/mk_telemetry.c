@@ -119,22 +119,6 @@ add_column(struct rte_tel_data *d, const char *key, const void *first, size_t st
 	add_column(d, key, &(array)[0].field, sizeof((array)[0]), sizeof((array)[0].field), n); \
 } while (0)
 
-/* The donor (which 0) or receiving (which 1) shard of each move record. */
-static void
-add_small_column(struct rte_tel_data *d, const char *key, const struct mk_move_record *rec,
-	unsigned int n, int which)
-{
-	struct rte_tel_data *a = rte_tel_data_alloc();
-	unsigned int i;
-
-	if (a == NULL)
-		return;
-	rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
-	for (i = 0; i < n; i++)
-		rte_tel_data_add_array_u64(a, which == 0 ? rec[i].from : rec[i].to);
-	add_container(d, key, a);
-}
-
 /* Failures by reason, and the size histogram. */
 static void
 add_alloc_metrics(struct rte_tel_data *d, const struct mk_allocator_stats *st,
@@ -577,8 +561,8 @@ cmd_rebalance(const struct mk_service *svc, const char *params, struct rte_tel_d
 				rte_tel_data_add_array_string(reason, reason_name(in.last[i].reason));
 			add_container(last, "reason", reason);
 		}
-		add_small_column(last, "from", in.last, in.nb_last, 0);
-		add_small_column(last, "to", in.last, in.nb_last, 1);
+		ADD_COLUMN(last, "from", in.last, from, in.nb_last);
+		ADD_COLUMN(last, "to", in.last, to, in.nb_last);
 		add_container(d, "last", last);
 	}
 	return 0;
