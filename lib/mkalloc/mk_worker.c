@@ -156,6 +156,40 @@ serve_alloc(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, stru
 	}
 }
 
+/* The buffer a free names, as its allocator takes it back. */
+static struct mk_buffer
+buffer_at(const struct mk_segment *seg, uint64_t offset, uint64_t size, uint64_t footprint,
+	uint64_t handle)
+{
+	return (struct mk_buffer){
+		.data = (char *)seg->mem.addr + offset, .offset = offset, .size = size,
+		.footprint = footprint, .handle = handle,
+	};
+}
+
+/* A buffer went back to the shard's allocator. */
+static void
+count_free(struct mk_shard *sh, uint64_t size, uint64_t footprint)
+{
+	sh->counters.frees++;
+	sh->counters.live_buffers--;
+	sh->counters.allocated_bytes -= size;
+	sh->footprint_bytes -= footprint;
+	sh->dirty = true;
+}
+
+/* An owner record goes: its slot (or the orphans) holds one buffer less. */
+static void
+count_owner_gone(struct mk_service *svc, const struct mk_owner_rec *r)
+{
+	bool orphan = r->slot == MK_OWNER_ORPHAN;
+
+	atomic_fetch_sub_explicit(orphan ? &svc->orphan_live : &svc->clients[r->slot].remote_live,
+		1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(orphan ? &svc->orphan_bytes :
+		&svc->clients[r->slot].remote_bytes, r->size, memory_order_relaxed);
+}
+
 /*
  * A free is applied by the owner of the shard that holds its offset, never elsewhere. A
  * client of another process frees only the buffers it owns (-EPERM otherwise); the primary's
@@ -184,12 +218,7 @@ serve_free(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, struc
 		complete(c, rq, -EPERM);
 		return true;
 	}
-	memset(&buf, 0, sizeof(buf));
-	buf.data = (char *)seg->mem.addr + rq->arg;
-	buf.offset = rq->arg;
-	buf.size = rq->size;
-	buf.footprint = rq->footprint;
-	buf.handle = rq->handle;
+	buf = buffer_at(seg, rq->arg, rq->size, rq->footprint, rq->handle);
 	rc = mk_allocator_free(sh->alloc, &buf);
 	sh->dirty = true;
 	complete(c, rq, rc);
@@ -198,21 +227,12 @@ serve_free(struct mk_worker *w, struct mk_segment *seg, struct mk_req *rq, struc
 		return true;
 	}
 	if (owner != NULL) {
-		bool orphan = owner->slot == MK_OWNER_ORPHAN;
-		struct mk_client_slot *slot = orphan ? NULL : &w->svc->clients[owner->slot];
-
-		atomic_fetch_sub_explicit(orphan ? &w->svc->orphan_live : &slot->remote_live, 1,
-			memory_order_relaxed);
-		atomic_fetch_sub_explicit(orphan ? &w->svc->orphan_bytes : &slot->remote_bytes,
-			owner->size, memory_order_relaxed);
+		count_owner_gone(w->svc, owner);
 		mk_owner_remove(sh->owners, owner);
 	}
 	c->offset = rq->arg;
 	c->size = rq->size;
-	sh->counters.frees++;
-	sh->counters.live_buffers--;
-	sh->counters.allocated_bytes -= rq->size;
-	sh->footprint_bytes -= rq->footprint;
+	count_free(sh, rq->size, rq->footprint);
 	return true;
 }
 
@@ -350,27 +370,17 @@ release_one(struct mk_owner_rec *r, void *arg)
 {
 	struct release *rl = arg;
 	struct mk_shard *sh = rl->sh;
-	struct mk_client_slot *slot = &rl->w->svc->clients[r->slot];
-	struct mk_buffer buf = {
-		.data = (char *)sh->seg->mem.addr + r->offset, .offset = r->offset,
-		.size = r->size, .footprint = r->footprint, .handle = r->handle,
-	};
+	struct mk_buffer buf = buffer_at(sh->seg, r->offset, r->size, r->footprint, r->handle);
 
 	rl->buffers++;
 	rl->bytes += r->size;
-	atomic_fetch_sub_explicit(&slot->remote_live, 1, memory_order_relaxed);
-	atomic_fetch_sub_explicit(&slot->remote_bytes, r->size, memory_order_relaxed);
+	count_owner_gone(rl->w->svc, r);	/* the control lcore counts the orphans */
 	if (rl->keep) {
 		r->slot = MK_OWNER_ORPHAN;
 		return false;
 	}
-	if (mk_allocator_free(sh->alloc, &buf) != 0)
-		return true;	/* cannot be: the record was made with the buffer */
-	sh->counters.frees++;
-	sh->counters.live_buffers--;
-	sh->counters.allocated_bytes -= r->size;
-	sh->footprint_bytes -= r->footprint;
-	sh->dirty = true;
+	if (mk_allocator_free(sh->alloc, &buf) == 0)	/* it is: the record came with it */
+		count_free(sh, r->size, r->footprint);
 	return true;
 }
 
