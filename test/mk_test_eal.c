@@ -145,6 +145,15 @@ mk_test_service_conf(struct mk_service_conf *conf, unsigned int workers)
 	snprintf(conf->segments[1].mem_driver, sizeof(conf->segments[1].mem_driver), "anon");
 }
 
+void
+mk_test_service_conf_control(struct mk_service_conf *conf, unsigned int workers)
+{
+	mk_test_service_conf(conf, workers);
+	conf->control = true;
+	conf->control_lcore = mk_lcore_nth(workers);
+	conf->routing = true;
+}
+
 struct mk_service *
 mk_test_service_start(const struct mk_service_conf *conf)
 {

@@ -46,6 +46,12 @@ const char *mk_test_eal_prefix(void);
 void mk_test_service_conf(struct mk_service_conf *conf, unsigned int workers);
 
 /**
+ * mk_test_service_conf() with the control lcore on the lcore after the workers, routing by
+ * its views, rebalancing with the defaults.
+ */
+void mk_test_service_conf_control(struct mk_service_conf *conf, unsigned int workers);
+
+/**
  * Create and start a service, failing the test (fatally) with the reason when it cannot.
  */
 struct mk_service *mk_test_service_start(const struct mk_service_conf *conf);

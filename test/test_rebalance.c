@@ -34,14 +34,12 @@ suite_init(void)
 
 /* A service with a control lcore after @p workers workers, drift moves as asked. */
 static struct mk_service *
-start_rebalancing(unsigned int workers, uint32_t drift_pct)
+start_rebalancing(unsigned int workers, uint32_t drift_pct, bool routing)
 {
 	struct mk_service_conf conf;
 
-	mk_test_service_conf(&conf, workers);
-	conf.control = true;
-	conf.control_lcore = mk_lcore_nth(workers);
-	conf.routing = true;
+	mk_test_service_conf_control(&conf, workers);
+	conf.routing = routing;
 	conf.rebalance = true;
 	conf.rebalance_drift_pct = drift_pct;
 	conf.rebalance_cooldown_ms = 0;
@@ -110,7 +108,7 @@ overlaps(const struct mk_buffer *a, const struct mk_buffer *b)
 static void
 test_need_move(void)
 {
-	struct mk_service *svc = start_rebalancing(2, 0);
+	struct mk_service *svc = start_rebalancing(2, 0, true);
 	struct mk_client *c = mk_client_open("off");
 	struct mk_buffer a, p, q, big;
 	struct mk_rebalance_info in;
@@ -183,7 +181,7 @@ test_need_move(void)
 static void
 test_chain(void)
 {
-	struct mk_service *svc = start_rebalancing(4, 0);
+	struct mk_service *svc = start_rebalancing(4, 0, true);
 	struct mk_client *c = mk_client_open("off");
 	struct mk_rebalance_info in;
 	struct mk_buffer full, big, more;
@@ -230,21 +228,13 @@ static void
 test_slab_drift(void)
 {
 	const struct timespec tick = { .tv_nsec = 1000000 };
-	struct mk_service_conf conf;
-	struct mk_service *svc;
+	struct mk_service *svc = start_rebalancing(2, 10, false);
 	struct mk_rebalance_info in;
 	struct mk_shard_stats st[2];
 	struct mk_buffer b[5];
 	struct mk_client *c;
 	unsigned int i, waited;
 
-	mk_test_service_conf(&conf, 2);
-	conf.control = true;
-	conf.control_lcore = mk_lcore_nth(2);
-	conf.routing = false;
-	conf.rebalance_drift_pct = 10;
-	conf.rebalance_cooldown_ms = 0;
-	svc = mk_test_service_start(&conf);
 	c = mk_client_open("slab");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	for (i = 0; i < 4; i++)
@@ -348,7 +338,7 @@ test_traffic_drift(void)
 {
 	static struct rb_traffic t[2];
 	const struct timespec tick = { .tv_nsec = 100000 };
-	struct mk_service *svc = start_rebalancing(2, 10);
+	struct mk_service *svc = start_rebalancing(2, 10, true);
 	struct mk_rebalance_info in;
 	struct mk_client *c;
 	unsigned long views = 0;

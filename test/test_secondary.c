@@ -62,10 +62,7 @@ service_up(bool keep)
 {
 	struct mk_service_conf conf;
 
-	mk_test_service_conf(&conf, 2);
-	conf.control = true;
-	conf.control_lcore = mk_lcore_nth(2);
-	conf.routing = true;
+	mk_test_service_conf_control(&conf, 2);
 	conf.secondary_keep = keep;
 	svc = mk_test_service_start(&conf);
 }

@@ -527,9 +527,7 @@ routing_run(bool routing, uint64_t *forwarded)
 	struct mk_client *c;
 	unsigned int n, i, waited;
 
-	mk_test_service_conf(&conf, 2);
-	conf.control = true;
-	conf.control_lcore = mk_lcore_nth(2);
+	mk_test_service_conf_control(&conf, 2);
 	conf.routing = routing;
 	svc = mk_test_service_start(&conf);
 	c = mk_client_open("off");
