@@ -144,10 +144,7 @@ flush_worker(struct mk_client *c, unsigned int w)
 	if (atomic_load(&c->svc->state) != MK_SVC_RUNNING) {
 		atomic_store(&c->slot->submitted, c->submitted);
 		for (i = 0; i < n; i++) {
-			struct mk_cpl cpl = {
-				.status = -ESHUTDOWN, .op = reqs[i].op, .flags = reqs[i].flags,
-				.shard = reqs[i].shard, .tag = reqs[i].tag,
-			};
+			struct mk_cpl cpl = mk_cpl_of(&reqs[i], -ESHUTDOWN);
 
 			/* room: the ring holds the client's whole depth */
 			rte_ring_enqueue_elem(c->slot->ring, &cpl, sizeof(cpl));

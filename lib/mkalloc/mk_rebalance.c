@@ -319,10 +319,7 @@ mk_rebalance_drain(struct mk_control *ctl)
 static void
 fail_parked(struct mk_control *ctl, const struct mk_req *rq, int status)
 {
-	struct mk_cpl cpl = {
-		.status = status, .op = rq->op, .flags = rq->flags, .shard = rq->shard,
-		.tag = rq->tag,
-	};
+	struct mk_cpl cpl = mk_cpl_of(rq, status);
 
 	/* room: a client's ring holds its whole depth */
 	rte_ring_enqueue_elem(ctl->svc->clients[rq->client].ring, &cpl, sizeof(cpl));

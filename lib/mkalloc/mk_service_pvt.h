@@ -88,6 +88,16 @@ struct mk_cpl {
 
 _Static_assert(sizeof(struct mk_cpl) == 64, "a completion is one cache line");
 
+/* The completion of @p rq with @p status, no buffer yet. */
+static inline struct mk_cpl
+mk_cpl_of(const struct mk_req *rq, int status)
+{
+	return (struct mk_cpl){
+		.status = status, .op = rq->op, .flags = rq->flags, .shard = rq->shard,
+		.tag = rq->tag,
+	};
+}
+
 /* A shard's published snapshot, written by its worker inside a seqlock. */
 struct mk_shard_pub {
 	rte_seqlock_t lock;

@@ -43,10 +43,7 @@ forward(struct mk_worker *w, const struct mk_shard *to, struct mk_req *rq)
 static void
 complete(struct mk_cpl *c, const struct mk_req *rq, int status)
 {
-	*c = (struct mk_cpl){
-		.status = status, .op = rq->op, .flags = rq->flags, .shard = rq->shard,
-		.tag = rq->tag,
-	};
+	*c = mk_cpl_of(rq, status);
 }
 
 /*
