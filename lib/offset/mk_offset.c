@@ -29,8 +29,6 @@
 #define BIN_COUNT	(FL_COUNT * SL_COUNT)
 /* bin_find_from() answers "none" with a slot in [BIN_COUNT, BIN_SLOTS), whose head is NIL */
 #define BIN_SLOTS	(64u * SL_COUNT)
-/* The sentinel's bin: past every real one, so that taking the sentinel out of it changes nothing */
-#define BIN_SENTINEL	(BIN_SLOTS - 1)
 
 /* A second-level bitmap: one bit per bin of a first level. */
 #if SL_LOG2 <= 5
@@ -47,38 +45,48 @@ typedef uint64_t sl_bits_t;
  * Node 0 is a sentinel: "no node" in every link, never free, never handed out. The address
  * list is a ring through it (its addr_next is the node at offset 0, its addr_prev the last
  * one), and writes through a link that names it land harmlessly in it, so the list updates on
- * the hot paths need no branch. Its size is 0 and its bin is BIN_SENTINEL, so that with its
- * bin links reset to NIL, bin_remove() and pool_give() on it change nothing: a free merges
- * with "the sentinel" in place of a neighbour that is not free, without a branch.
+ * the hot paths need no branch. Its size is 0, whose bin 0 no region ever uses (a region has
+ * at least one byte), so that with its bin links reset to NIL, bin_remove() and pool_give()
+ * on it change nothing: a free merges with "the sentinel" in place of a neighbour that is not
+ * free, without a branch. It is never free (node_is_free() says so by its index: its bin
+ * links are scratch that those writes land in).
  */
 #define NIL		0u
 
-/* A handle: node index, the node's generation, and the instance's tag. */
+/*
+ * A handle: node index, the allocation's generation, and the instance's tag. Generations are
+ * an instance-wide count of allocations (20 bits): a stale handle names a node handed out
+ * again only with another generation, unless a multiple of 2^20 allocations came between
+ * and the new allocation has the old one's offset and size too.
+ */
 #define HANDLE_IDX_BITS	28
 #define HANDLE_GEN_BITS	20
 #define HANDLE_IDX_MASK	((UINT64_C(1) << HANDLE_IDX_BITS) - 1)
 #define HANDLE_GEN_MASK	((UINT32_C(1) << HANDLE_GEN_BITS) - 1)
 #define HANDLE_TAG_SHIFT (HANDLE_IDX_BITS + HANDLE_GEN_BITS)
 
-enum node_state {
-	NODE_UNUSED = 0,	/* in the pool's unused stack */
-	NODE_FREE,		/* a free region, in its bin's list */
-	NODE_USED,		/* handed out */
-	NODE_SENTINEL,		/* node 0 */
-};
+/*
+ * A node is 32 bytes, so that two share a cache line and none straddles two: churn touches
+ * a dozen nodes per free and alloc, and the node array is most of what it keeps in cache.
+ * What a node is, its last two words say:
+ * - a free region: bin_prev and bin_next link its bin's list (NIL at the ends);
+ * - handed out: bin_prev is MARK_USED, bin_next the generation its handle carries;
+ * - unused: bin_prev is MARK_UNUSED, bin_next links the pool's unused stack.
+ * Node indices stay below 2^28, so no link is ever mistaken for a mark. A free region's bin
+ * is not kept: bin_of() of its size says it in a few instructions.
+ */
+#define MARK_UNUSED	UINT32_C(0xfffffffe)
+#define MARK_USED	UINT32_C(0xffffffff)
 
 struct node {
 	uint64_t offset;
 	uint64_t size;
 	uint32_t addr_prev;	/* neighbours in address order, free or used */
 	uint32_t addr_next;
-	uint32_t bin_prev;	/* FREE: the bin's list; UNUSED: bin_next links the stack */
+	uint32_t bin_prev;	/* see above */
 	uint32_t bin_next;
-	uint32_t gen;		/* bumped at every free, so stale handles stop matching */
-	uint16_t bin;		/* FREE: the bin it is in */
-	uint8_t state;		/* enum node_state */
-	uint8_t reserved;
 };
+_Static_assert(sizeof(struct node) == 32, "a node is half a cache line");
 
 struct mk_offset {
 	uint64_t base;		/* the range is [base, base + capacity) */
@@ -87,6 +95,7 @@ struct mk_offset {
 	uint64_t used_bytes;
 	uint64_t live;
 	uint64_t fallback_searches;
+	uint32_t gen;		/* the generation of the next allocation */
 
 	struct node *nodes;	/* [0] is the sentinel, then the pool */
 	uint32_t pool_size;	/* entries of nodes[], the sentinel included */
@@ -130,6 +139,13 @@ bin_min(unsigned int b)
 	return (uint64_t)(SL_COUNT + sl) << (fl - 1);
 }
 
+/* Whether node @p idx is a free region: links are below the marks, and the sentinel is not. */
+static inline bool
+node_is_free(const struct mk_offset *oa, uint32_t idx)
+{
+	return (oa->nodes[idx].bin_prev < MARK_UNUSED) & (idx != NIL);
+}
+
 /*
  * The first non-empty bin at or above b (b <= BIN_COUNT), or a slot >= BIN_COUNT whose head
  * is NIL. Written without branches: which bin holds a request is data, not a pattern that a
@@ -158,8 +174,6 @@ bin_insert(struct mk_offset *oa, uint32_t idx)
 	uint64_t keep = -(uint64_t)(head != NIL);
 	uint64_t max = oa->bin_max[b] & keep;
 
-	n->state = NODE_FREE;
-	n->bin = (uint16_t)b;
 	n->bin_prev = NIL;
 	n->bin_next = head;
 	oa->nodes[head].bin_prev = idx;
@@ -180,7 +194,7 @@ static inline void
 bin_remove(struct mk_offset *oa, uint32_t idx)
 {
 	struct node *n = &oa->nodes[idx];
-	unsigned int b = n->bin, fl = b / SL_COUNT;
+	unsigned int b = bin_of(n->size), fl = b / SL_COUNT;
 	uint32_t prev = n->bin_prev, next = n->bin_next;
 	/* the last region of its bin has neither neighbour in the bin's list */
 	bool emptied = (prev | next) == NIL;
@@ -213,7 +227,7 @@ pool_push_range(struct mk_offset *oa, uint32_t from, uint32_t to)
 	for (i = to; i > from; i--) {
 		struct node *n = &oa->nodes[i - 1];
 
-		n->state = NODE_UNUSED;
+		n->bin_prev = MARK_UNUSED;
 		n->bin_next = oa->unused;
 		oa->unused = i - 1;
 	}
@@ -257,7 +271,7 @@ pool_take(struct mk_offset *oa)
 	return idx;
 }
 
-/* Give a node back; the sentinel: nothing changes but its bin_next (scratch, see free). */
+/* Give a node back; the sentinel: nothing changes but its bin links (scratch, see free). */
 static inline void
 pool_give(struct mk_offset *oa, uint32_t idx)
 {
@@ -265,7 +279,7 @@ pool_give(struct mk_offset *oa, uint32_t idx)
 	/* all ones for the sentinel */
 	uint32_t keep = -(uint32_t)(idx == NIL);
 
-	n->state = (uint8_t)(NODE_SENTINEL & keep);
+	n->bin_prev = MARK_UNUSED;
 	n->bin_next = oa->unused;
 	oa->unused = idx ^ ((idx ^ oa->unused) & keep);
 	oa->unused_count += idx != NIL;
@@ -330,8 +344,6 @@ mk_offset_create(const struct mk_offset_conf *conf)
 	oa->pool_size = init_nodes + 1;
 	oa->unused = NIL;
 	oa->tag = next_tag();
-	oa->nodes[NIL].state = NODE_SENTINEL;
-	oa->nodes[NIL].bin = BIN_SENTINEL;
 	pool_push_range(oa, 1, oa->pool_size);
 
 	first = pool_take(oa);
@@ -502,7 +514,7 @@ search(struct mk_offset *oa, uint64_t size, uint64_t mask)
 static inline uint64_t
 make_handle(const struct mk_offset *oa, uint32_t idx)
 {
-	return (uint64_t)idx | (uint64_t)oa->nodes[idx].gen << HANDLE_IDX_BITS |
+	return (uint64_t)idx | (uint64_t)oa->nodes[idx].bin_next << HANDLE_IDX_BITS |
 		(uint64_t)oa->tag << HANDLE_TAG_SHIFT;
 }
 
@@ -594,7 +606,9 @@ alloc_masked(struct mk_offset *oa, uint64_t size, uint64_t mask, struct mk_offse
 		used = split_tail(oa, used, size, tail, MK_OFFSET_PLACE_BY_NEIGHBOUR && mask == 0);
 	n = &oa->nodes[used];
 	n->size = size;
-	n->state = NODE_USED;
+	n->bin_prev = MARK_USED;
+	n->bin_next = oa->gen;
+	oa->gen = (oa->gen + 1) & HANDLE_GEN_MASK;
 	oa->used_bytes += size;
 	oa->live++;
 
@@ -626,7 +640,8 @@ handle_node(const struct mk_offset *oa, const struct mk_offset_alloc *a)
 	if ((a->handle >> HANDLE_TAG_SHIFT) != oa->tag || idx >= oa->pool_size)
 		return NIL;
 	n = &oa->nodes[idx];
-	if (n->state != NODE_USED || n->gen != ((a->handle >> HANDLE_IDX_BITS) & HANDLE_GEN_MASK) ||
+	if (n->bin_prev != MARK_USED ||
+	    n->bin_next != ((a->handle >> HANDLE_IDX_BITS) & HANDLE_GEN_MASK) ||
 	    n->offset != a->offset || n->size != a->size)
 		return NIL;
 	return (uint32_t)idx;
@@ -658,7 +673,6 @@ mk_offset_free(struct mk_offset *oa, const struct mk_offset_alloc *a)
 	if (idx == NIL)
 		return -EINVAL;
 	n = &oa->nodes[idx];
-	n->gen = (n->gen + 1) & HANDLE_GEN_MASK;
 	oa->used_bytes -= n->size;
 	oa->live--;
 
@@ -670,8 +684,8 @@ mk_offset_free(struct mk_offset *oa, const struct mk_offset_alloc *a)
 	 */
 	prev = n->addr_prev;
 	next = n->addr_next;
-	left_mask = -(uint32_t)(oa->nodes[prev].state == NODE_FREE);
-	right_mask = -(uint32_t)(oa->nodes[next].state == NODE_FREE);
+	left_mask = -(uint32_t)node_is_free(oa, prev);
+	right_mask = -(uint32_t)node_is_free(oa, next);
 	left = prev & left_mask;
 	right = next & right_mask;
 	n->offset -= oa->nodes[left].size;
@@ -702,11 +716,13 @@ uint64_t
 mk_offset_edge_free(const struct mk_offset *oa, enum mk_offset_side side)
 {
 	const struct node *n;
+	uint32_t idx;
 
 	if (oa == NULL || (side != MK_OFFSET_LOW && side != MK_OFFSET_HIGH))
 		return 0;
-	n = &oa->nodes[edge_node(oa, side)];
-	if (n->state != NODE_FREE)
+	idx = edge_node(oa, side);
+	n = &oa->nodes[idx];
+	if (!node_is_free(oa, idx))
 		return 0;
 	return n->size == oa->capacity ? n->size - 1 : n->size;
 }
@@ -723,7 +739,7 @@ mk_offset_cede(struct mk_offset *oa, enum mk_offset_side side, uint64_t max, uin
 	*ceded = 0;
 	idx = edge_node(oa, side);
 	n = &oa->nodes[idx];
-	if (n->state != NODE_FREE || max == 0)
+	if (!node_is_free(oa, idx) || max == 0)
 		return 0;
 	/* a range never goes empty: the last byte stays */
 	give = n->size < max ? n->size : max;
@@ -764,7 +780,7 @@ mk_offset_adopt(struct mk_offset *oa, enum mk_offset_side side, uint64_t bytes)
 		return -EINVAL;
 	idx = edge_node(oa, side);
 	n = &oa->nodes[idx];
-	if (n->state == NODE_FREE) {
+	if (node_is_free(oa, idx)) {
 		/* the free end grows */
 		bin_remove(oa, idx);
 		n->size += bytes;
@@ -842,7 +858,7 @@ mk_offset_walk(const struct mk_offset *oa, int (*fn)(const struct mk_offset_allo
 		const struct node *n = &oa->nodes[idx];
 		struct mk_offset_alloc a;
 
-		if (n->state != NODE_USED)
+		if (n->bin_prev != MARK_USED)
 			continue;
 		a.offset = n->offset;
 		a.size = n->size;
@@ -875,8 +891,9 @@ check_address_list(const struct mk_offset *oa, uint64_t *free_count, uint64_t *u
 	end = oa->base;
 	CHECK(oa->capacity > 0 && oa->base <= MK_OFFSET_SIZE_MAX - oa->capacity,
 		"range [%" PRIu64 ", +%" PRIu64 ") is empty or past 2^63", oa->base, oa->capacity);
-	CHECK(oa->nodes[NIL].state == NODE_SENTINEL && oa->nodes[NIL].size == 0 &&
-		oa->nodes[NIL].bin == BIN_SENTINEL, "node 0 is not the sentinel");
+	CHECK(oa->nodes[NIL].size == 0, "node 0, the sentinel, has size %" PRIu64,
+		oa->nodes[NIL].size);
+	CHECK(oa->gen <= HANDLE_GEN_MASK, "next generation %u too wide", oa->gen);
 	for (idx = oa->nodes[NIL].addr_next; idx != NIL; prev = idx, idx = oa->nodes[idx].addr_next) {
 		const struct node *n = &oa->nodes[idx];
 
@@ -884,15 +901,17 @@ check_address_list(const struct mk_offset *oa, uint64_t *free_count, uint64_t *u
 		CHECK(++steps < oa->pool_size, "address list has a cycle");
 		CHECK(n->addr_prev == prev, "node %u: addr_prev %u, expected %u", idx,
 			n->addr_prev, prev);
-		CHECK(n->state == NODE_FREE || n->state == NODE_USED,
-			"node %u in the address list is in state %u", idx, n->state);
+		CHECK(node_is_free(oa, idx) || n->bin_prev == MARK_USED,
+			"node %u in the address list is neither free nor used (mark %#x)", idx,
+			n->bin_prev);
 		CHECK(n->offset == end, "node %u starts at %" PRIu64 ", expected %" PRIu64, idx,
 			n->offset, end);
 		CHECK(n->size > 0 && n->size <= oa->base + oa->capacity - end,
 			"node %u: size %" PRIu64 " at %" PRIu64 " runs past capacity", idx,
 			n->size, n->offset);
-		CHECK(n->gen <= HANDLE_GEN_MASK, "node %u: generation %u too wide", idx, n->gen);
-		if (n->state == NODE_FREE) {
+		CHECK(n->bin_prev != MARK_USED || n->bin_next <= HANDLE_GEN_MASK,
+			"node %u: generation %u too wide", idx, n->bin_next);
+		if (node_is_free(oa, idx)) {
 			CHECK(!prev_free, "free nodes %u and %u are adjacent, not merged", prev, idx);
 			free_bytes += n->size;
 			(*free_count)++;
@@ -900,7 +919,7 @@ check_address_list(const struct mk_offset *oa, uint64_t *free_count, uint64_t *u
 			used_bytes += n->size;
 			(*used_count)++;
 		}
-		prev_free = n->state == NODE_FREE;
+		prev_free = node_is_free(oa, idx);
 		end += n->size;
 	}
 	CHECK(oa->nodes[NIL].addr_prev == prev, "the sentinel's addr_prev is %u, the last node %u",
@@ -937,12 +956,11 @@ check_bins(const struct mk_offset *oa)
 
 			CHECK(idx < oa->pool_size, "bin %u links to node %u out of the pool", b, idx);
 			CHECK(++in_bins <= oa->free_regions, "bins hold more nodes than free regions");
-			CHECK(n->state == NODE_FREE, "node %u in bin %u is in state %u", idx, b,
-				n->state);
-			CHECK(bin_of(n->size) == b && n->bin == b,
-				"node %u of size %" PRIu64 " is in bin %u (says %u), not %u", idx,
-				n->size, b, n->bin, bin_of(n->size));
-			CHECK(n->size >= bin_min(b), "node %u below its bin's floor", idx);
+			CHECK(node_is_free(oa, idx), "node %u in bin %u is not free (mark %#x)", idx,
+				b, n->bin_prev);
+			CHECK(bin_of(n->size) == b && n->size >= bin_min(b),
+				"node %u of size %" PRIu64 " is in bin %u, not %u", idx, n->size, b,
+				bin_of(n->size));
 			CHECK(n->bin_prev == prev, "node %u: bin_prev %u, expected %u", idx,
 				n->bin_prev, prev);
 			if (n->size > max)
@@ -987,8 +1005,9 @@ mk_offset_check(const struct mk_offset *oa)
 	for (idx = oa->unused; idx != NIL; idx = oa->nodes[idx].bin_next) {
 		CHECK(idx < oa->pool_size, "unused stack links to node %u out of the pool", idx);
 		CHECK(++unused <= oa->unused_count, "unused stack longer than its count");
-		CHECK(oa->nodes[idx].state == NODE_UNUSED, "node %u on the unused stack in state %u",
-			idx, oa->nodes[idx].state);
+		CHECK(oa->nodes[idx].bin_prev == MARK_UNUSED,
+			"node %u on the unused stack is not marked unused (%#x)", idx,
+			oa->nodes[idx].bin_prev);
 	}
 	CHECK(unused == oa->unused_count, "unused stack holds %" PRIu64 ", count says %u", unused,
 		oa->unused_count);

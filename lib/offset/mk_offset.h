@@ -20,9 +20,11 @@
  * the smallest larger bin, and when both come up empty it walks the regions that could still
  * hold the request: an allocation fails with -ENOMEM only when no free region can hold it.
  *
- * A handle carries the node index, the node's generation and a tag of the instance, so a
- * double free, a stale or foreign handle, or a forged one is refused with -EINVAL and
- * changes nothing.
+ * A handle carries the node index, the allocation's generation (an instance-wide count of
+ * allocations, 20 bits) and a tag of the instance, so a double free, a stale or foreign
+ * handle, or a forged one is refused with -EINVAL and changes nothing. (A stale handle could
+ * match again only if its node were handed out with the same offset and size a multiple of
+ * 2^20 allocations later.) Nodes are 32 bytes, outside the managed range.
  *
  * One owner: an instance is not thread-safe and takes no lock. Every function is O(1) but
  * mk_offset_report() (O(regions in the largest non-empty bin), nearly always one),
