@@ -299,7 +299,41 @@ test_tight_best_fit(void)
 		CU_ASSERT_EQUAL(mk_offset_free(oa, &a), 0);
 		CU_ASSERT_EQUAL(mk_offset_free(oa, &b), 0);
 		CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1025, 0, &got), 0);
-		CU_ASSERT_EQUAL(got.offset, full ? a.offset : b.offset);
+		/* in the hole expected (where in it is test_place_by_neighbour's business) */
+		CU_ASSERT(got.offset >= (full ? a : b).offset &&
+			got.offset + got.size <= (full ? a : b).offset + (full ? a : b).size);
+		CU_ASSERT_EQUAL(mk_offset_check(oa), 0);
+		mk_offset_destroy(oa);
+	}
+}
+
+/*
+ * A hole between a big and a small allocation: once the range is more than half used, a
+ * smaller request takes the hole's end next to the small one (the rest of the hole stays next
+ * to the big one, to merge with it when it goes); while it is less than half used, the start.
+ */
+static void
+test_place_by_neighbour(void)
+{
+	unsigned int full;
+
+	for (full = 0; full < 2; full++) {
+		/* [big 600 | hole 100 | small 50 | rest], rest all used or mostly free */
+		struct mk_offset *oa = create(2000, 0, 0);
+		struct mk_offset_alloc big, hole, small, rest, got;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, 600, 0, &big), 0);
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, 100, 0, &hole), 0);
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, 50, 0, &small), 0);
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, full ? 1250 : 100, 0, &rest), 0);
+		CU_ASSERT_EQUAL(mk_offset_free(oa, &hole), 0);
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, 30, 0, &got), 0);
+		CU_ASSERT_EQUAL(got.offset, full ? small.offset - 30 : hole.offset);
+		/* aligned requests keep to the start of what is left */
+		CU_ASSERT_EQUAL(mk_offset_free(oa, &got), 0);
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, 30, 4, &got), 0);
+		CU_ASSERT_EQUAL(got.offset, hole.offset);
 		CU_ASSERT_EQUAL(mk_offset_check(oa), 0);
 		mk_offset_destroy(oa);
 	}
@@ -792,6 +826,7 @@ test_offset_register(void)
 		{ "bin_edges", test_bin_edges },
 		{ "never_misses_a_fit", test_never_misses_a_fit },
 		{ "tight_best_fit", test_tight_best_fit },
+		{ "place_by_neighbour", test_place_by_neighbour },
 		{ "node_growth_and_exhaustion", test_node_growth_and_exhaustion },
 		{ "many_tiny", test_many_tiny },
 		{ "alignment", test_alignment },

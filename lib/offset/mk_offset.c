@@ -473,6 +473,13 @@ search_tight(struct mk_offset *oa, uint64_t size)
 	return idx != NIL ? idx : search_exact(oa, own, own, size, 0);
 }
 
+/* Whether space is tight (MK_OFFSET_TIGHT_SHIFT): then placement looks harder. */
+static inline bool
+space_tight(const struct mk_offset *oa)
+{
+	return oa->used_bytes >= oa->capacity - (oa->capacity >> MK_OFFSET_TIGHT_SHIFT);
+}
+
 /*
  * Where a request goes. Without alignment, while space is plentiful: the newest region of its
  * own bin if it holds the request (the tightest fit at hand; the sentinel's size 0 never holds
@@ -492,7 +499,7 @@ search(struct mk_offset *oa, uint64_t size, uint64_t mask)
 	uint32_t idx;
 
 	if (mask == 0) {
-		if (oa->used_bytes >= oa->capacity - (oa->capacity >> MK_OFFSET_TIGHT_SHIFT))
+		if (space_tight(oa))
 			return search_tight(oa, size);
 		idx = oa->nodes[own_head].size >= size ? own_head : up_head;
 		return idx != NIL ? idx : search_exact(oa, own, own, size, 0);
@@ -540,26 +547,33 @@ node_insert_after(struct mk_offset *oa, uint32_t prev, uint64_t offset, uint64_t
  * free remainder of @p tail bytes; return the node of the part handed out.
  *
  * Where the allocation goes in the region decides what the remainder can merge with later.
- * With MK_OFFSET_PLACE_BY_NEIGHBOUR (mk_config.h) the allocation takes the end next to the
- * region's smaller neighbour, so the remainder sits next to the bigger one and joins a bigger
- * hole when that one is freed. A range end counts as the biggest neighbour (nothing merges
- * across it), so an empty range still fills from offset 0 up. Otherwise, and always for
- * aligned requests (@p may_move false), the allocation stays at the region's start.
+ * Once space is tight (@p may_move: MK_OFFSET_PLACE_BY_NEIGHBOUR, no alignment, space_tight())
+ * the allocation takes the end next to the region's smaller neighbour, so the remainder sits
+ * next to the bigger one and joins a bigger hole when that one is freed. A range end counts
+ * as the biggest neighbour (nothing merges across it), so an empty range still fills from
+ * offset 0 up. Otherwise the allocation stays at the region's start: while space is
+ * plentiful the two neighbour loads would cost churn more than the rule gains.
  *
- * No branch on the side: which neighbour is bigger is data, not a pattern to predict.
+ * No branch on the side: which neighbour is bigger is data, not a pattern to predict. The
+ * branch on @p may_move is one the predictor learns (tightness changes slowly).
  */
 static inline uint32_t
 split_tail(struct mk_offset *oa, uint32_t idx, uint64_t size, uint64_t tail, bool may_move)
 {
 	struct node *n = &oa->nodes[idx];
-	/* size - 1 wraps the sentinel's 0 (a range end) to the largest value */
-	uint64_t before = oa->nodes[n->addr_prev].size - 1;
-	uint64_t after = oa->nodes[n->addr_next].size - 1;
 	/* all ones when the allocation takes the high end, else 0 */
-	uint64_t high = -(uint64_t)(may_move && after < before);
-	/* selects by mask, not by ?:, which compilers turn into a branch here */
-	uint64_t low_part = size ^ ((size ^ tail) & high);
+	uint64_t high = 0, low_part;
 	uint32_t second, free_part;
+
+	if (may_move) {
+		/* size - 1 wraps the sentinel's 0 (a range end) to the largest value */
+		uint64_t before = oa->nodes[n->addr_prev].size - 1;
+		uint64_t after = oa->nodes[n->addr_next].size - 1;
+
+		high = -(uint64_t)(after < before);
+	}
+	/* selects by mask, not by ?:, which compilers turn into a branch here */
+	low_part = size ^ ((size ^ tail) & high);
 
 	n->size = low_part;
 	second = node_insert_after(oa, idx, n->offset + low_part, size + tail - low_part);
@@ -603,7 +617,8 @@ alloc_masked(struct mk_offset *oa, uint64_t size, uint64_t mask, struct mk_offse
 		bin_insert(oa, idx);
 	}
 	if (tail != 0)
-		used = split_tail(oa, used, size, tail, MK_OFFSET_PLACE_BY_NEIGHBOUR && mask == 0);
+		used = split_tail(oa, used, size, tail,
+			MK_OFFSET_PLACE_BY_NEIGHBOUR && mask == 0 && space_tight(oa));
 	n = &oa->nodes[used];
 	n->size = size;
 	n->bin_prev = MARK_USED;
