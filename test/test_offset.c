@@ -237,14 +237,19 @@ test_never_misses_a_fit(void)
 {
 	enum { HOLES = 40 };
 	const uint64_t x = 1087;	/* holes of 1048 .. 1087 share the bin [1024, 1088) */
-	struct mk_offset_alloc hole[HOLES], sep[HOLES], a;
+	struct mk_offset_alloc hole[HOLES], sep[HOLES], a, filler;
 	struct mk_offset_stats s;
 	struct mk_offset *oa;
-	uint64_t cap = 0;
+	uint64_t layout = 0, cap;
 	int i;
 
 	for (i = 0; i < HOLES; i++)
-		cap += x - (uint64_t)(HOLES - 1 - i) + 1;
+		layout += x - (uint64_t)(HOLES - 1 - i) + 1;
+	/*
+	 * Holes and separators laid out while the range is less than half used (so in order,
+	 * from its start), then the rest taken whole: the range is full but for the holes.
+	 */
+	cap = 2 * layout;
 	oa = create(cap, 0, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
 	/* the fitting hole is freed first, so it ends last in its bin's list */
@@ -252,7 +257,10 @@ test_never_misses_a_fit(void)
 		CU_ASSERT_EQUAL(mk_offset_alloc(oa, x - (uint64_t)(HOLES - 1 - i), 0, &hole[i]), 0);
 		CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1, 0, &sep[i]), 0);
 	}
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, cap - layout, 0, &filler), 0);
+	CU_ASSERT_EQUAL(filler.offset, layout);
 	assert_report(oa, 0, 0, 0);
+	cap = layout;	/* the figures below are of the layout's part */
 	for (i = HOLES - 1; i >= 0; i--)
 		CU_ASSERT_EQUAL(mk_offset_free(oa, &hole[i]), 0);
 	assert_report(oa, cap - HOLES, x, HOLES);
@@ -339,6 +347,100 @@ test_place_by_neighbour(void)
 	}
 }
 
+/*
+ * Once the range is more than half used, in the region at its end: a request of at least half
+ * the largest since then takes the region's high end, a smaller one its low end.
+ */
+static void
+test_place_by_size(void)
+{
+	struct mk_offset *oa = create(1000, 0, 0);
+	struct mk_offset_alloc first, large, small;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 600, 0, &first), 0);
+	CU_ASSERT_EQUAL(first.offset, 0);
+	/* the largest request while space is tight: the high end */
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 300, 0, &large), 0);
+	CU_ASSERT_EQUAL(large.offset, 700);
+	CU_ASSERT_EQUAL(mk_offset_free(oa, &large), 0);
+	/* under half of it: the low end; then the large one again at the top */
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 50, 0, &small), 0);
+	CU_ASSERT_EQUAL(small.offset, 600);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 300, 0, &large), 0);
+	CU_ASSERT_EQUAL(large.offset, 700);
+	assert_report(oa, 50, 50, 1);
+	mk_offset_destroy(oa);
+}
+
+/*
+ * Roomy placement. A range more than half used with 12 holes of H bytes and one of F, each
+ * between allocations, and request sizes spread over many bins while it was. A request whose best fit (F) would leave a
+ * middling remainder goes to an H hole, which keeps room for another recent-maximum request,
+ * when at least 10 such holes exist; with 9 it takes the best fit.
+ */
+static void
+test_roomy_placement(void)
+{
+	enum { HOLES = 12, ROUNDS = 8, SPREAD = 16 };
+	const uint64_t h = 1000000, f = 150000, want = 100000, fill = 250000;
+	unsigned int freed;
+
+	for (freed = HOLES - 3; freed <= HOLES; freed += 3) {
+		struct mk_offset_alloc hole[HOLES], sep[HOLES + 1], fhole, a, rest;
+		struct mk_offset *oa = create(40 * h, 0, 0);
+		struct mk_offset_report r;
+		struct mk_offset_stats st;
+		unsigned int i, k, in_h = 0;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+		/* the holes to be, in order from the range's start (it is less than half used) */
+		for (i = 0; i < HOLES; i++) {
+			CU_ASSERT_EQUAL(mk_offset_alloc(oa, h, 0, &hole[i]), 0);
+			CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1000, 0, &sep[i]), 0);
+		}
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, f, 0, &fhole), 0);
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1000, 0, &sep[HOLES]), 0);
+		CU_ASSERT_EQUAL(fhole.offset, HOLES * (h + 1000));
+		/* past half full, in pieces no larger than the holes */
+		for (i = 0; i < 40; i++)
+			CU_ASSERT_EQUAL(mk_offset_alloc(oa, fill, 0, &a), 0);
+		/* sizes from 1000 up by about half powers of two, seen a few times each */
+		for (i = 0; i < ROUNDS; i++)
+			for (k = 0; k < SPREAD; k++) {
+				uint64_t size = (UINT64_C(1000) << (k / 2)) * (k % 2 ? 3 : 2) / 2;
+
+				CU_ASSERT_EQUAL(mk_offset_alloc(oa, size, 0, &a), 0);
+				CU_ASSERT_EQUAL(mk_offset_free(oa, &a), 0);
+			}
+		/* the rest, in the same pieces, then what is left whole */
+		while (mk_offset_alloc(oa, fill, 0, &a) == 0)
+			;
+		mk_offset_report(oa, &r);
+		if (r.total_free != 0)
+			CU_ASSERT_EQUAL(mk_offset_alloc(oa, r.total_free, 0, &rest), 0);
+		assert_report(oa, 0, 0, 0);
+
+		for (i = 0; i < freed; i++)
+			CU_ASSERT_EQUAL(mk_offset_free(oa, &hole[i]), 0);
+		CU_ASSERT_EQUAL(mk_offset_free(oa, &fhole), 0);
+		assert_report(oa, freed * h + f, h, freed + 1);
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, want, 0, &a), 0);
+		for (i = 0; i < freed; i++)
+			in_h += a.offset >= hole[i].offset && a.offset + want <= hole[i].offset + h;
+		mk_offset_stats(oa, &st);
+		if (freed >= 10) {
+			CU_ASSERT_EQUAL(in_h, 1);
+			CU_ASSERT_EQUAL(st.roomy_placements, 1);
+		} else {
+			CU_ASSERT(a.offset >= fhole.offset && a.offset + want <= fhole.offset + f);
+			CU_ASSERT_EQUAL(st.roomy_placements, 0);
+		}
+		CU_ASSERT_EQUAL(mk_offset_check(oa), 0);
+		mk_offset_destroy(oa);
+	}
+}
+
 static void
 test_node_growth_and_exhaustion(void)
 {
@@ -379,15 +481,20 @@ test_many_tiny(void)
 	const uint32_t n = 1u << 20;
 	struct mk_offset_alloc *a = malloc(n * sizeof(*a)), extra;
 	struct mk_offset *oa = create(n, 0, 0);
+	uint8_t *taken = calloc(n, 1);
 	uint64_t seed = 7;
 	uint32_t i;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(taken);
+	/* every byte handed out once (where each goes is the placement's business) */
 	for (i = 0; i < n; i++)
-		if (mk_offset_alloc(oa, 1, 0, &a[i]) != 0 || a[i].offset != i)
+		if (mk_offset_alloc(oa, 1, 0, &a[i]) != 0 || a[i].offset >= n ||
+		    taken[a[i].offset]++ != 0)
 			break;
 	CU_ASSERT_EQUAL(i, n);
+	free(taken);
 	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1, 0, &extra), -ENOMEM);
 	assert_report(oa, 0, 0, 0);
 	for (i = n - 1; i > 0; i--) {
@@ -827,6 +934,8 @@ test_offset_register(void)
 		{ "never_misses_a_fit", test_never_misses_a_fit },
 		{ "tight_best_fit", test_tight_best_fit },
 		{ "place_by_neighbour", test_place_by_neighbour },
+		{ "place_by_size", test_place_by_size },
+		{ "roomy_placement", test_roomy_placement },
 		{ "node_growth_and_exhaustion", test_node_growth_and_exhaustion },
 		{ "many_tiny", test_many_tiny },
 		{ "alignment", test_alignment },

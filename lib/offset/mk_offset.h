@@ -86,6 +86,7 @@ struct mk_offset_stats {
 	uint64_t meta_bytes;	/**< bytes of bookkeeping (instance and node pool) */
 	uint32_t node_bytes;	/**< bytes per node */
 	uint64_t fallback_searches; /**< allocations the O(1) search could not serve */
+	uint64_t roomy_placements; /**< allocations placed in a roomy region, not the best fit */
 };
 
 struct mk_offset;
