@@ -112,7 +112,8 @@ struct bench_ctx {
 	const struct bench_target *targets[BENCH_TARGETS_MAX];
 	unsigned int ntargets;
 	uint64_t steps;		/**< (a): steps after the fill */
-	uint64_t seeds;		/**< (b): seeds 1..seeds */
+	uint64_t seeds;		/**< (b): how many seeds */
+	uint64_t first_seed;	/**< (b): the first of them (BENCH.md: 1) */
 	uint64_t calls;		/**< (c) uniform and random: measured calls */
 	uint64_t rounds;	/**< (c) DSA: measured rounds */
 	bool quick;		/**< counts reduced for a smoke run */

@@ -337,6 +337,8 @@ fill_row(struct bench_ctx *ctx, const struct bench_workload *w, const struct ben
 
 	bench_row_init(&row, w, t);
 	bench_row_u64(&row, "seeds", 5, ctx->seeds);
+	if (ctx->first_seed != 1)
+		bench_row_u64(&row, "first_seed", 5, ctx->first_seed);
 	for (p = 0; p < 2; p++) {
 		bench_row_f64(&row, keys[p][0], 6, 4, res->u_sum[p] / (double)ctx->seeds);
 		bench_row_f64(&row, keys[p][1], 6, 4, res->u_min[p]);
@@ -361,10 +363,10 @@ bench_fill_run(struct bench_ctx *ctx, const struct bench_workload *w)
 	if (live == NULL)
 		return -ENOMEM;
 	bench_section(ctx, "(b) %s: sizes %d..%" PRIu64 " B until the first failure (U1), free"
-		" a random half, again (U2); seeds 1..%" PRIu64 ", %" PRIu64 " MiB segment\n"
-		"missed_fits: failures while a free hole >= the request existed; "
-		BENCH_META_LEGEND, w->title, FILL_MIN, FILL_MAX, ctx->seeds,
-		BENCH_SEGMENT_BYTES >> 20);
+		" a random half, again (U2); seeds %" PRIu64 "..%" PRIu64 ", %" PRIu64
+		" MiB segment\nmissed_fits: failures while a free hole >= the request existed; "
+		BENCH_META_LEGEND, w->title, FILL_MIN, FILL_MAX, ctx->first_seed,
+		ctx->first_seed + ctx->seeds - 1, BENCH_SEGMENT_BYTES >> 20);
 	for (i = 0; i < ctx->ntargets; i++) {
 		const struct bench_target *t = ctx->targets[i];
 
@@ -377,13 +379,13 @@ bench_fill_run(struct bench_ctx *ctx, const struct bench_workload *w)
 		}
 		memset(&res, 0, sizeof(res));
 		res.u_min[0] = res.u_min[1] = DBL_MAX;
-		for (seed = 1; seed <= ctx->seeds; seed++) {
-			bench_progress(ctx, "(b) %s: seed %" PRIu64 " of %" PRIu64, t->name, seed,
-				ctx->seeds);
-			if (fill_seed(ctx, w, t, live, seed, &res) != 0)
+		for (seed = 0; seed < ctx->seeds; seed++) {
+			bench_progress(ctx, "(b) %s: seed %" PRIu64 " of %" PRIu64, t->name,
+				seed + 1, ctx->seeds);
+			if (fill_seed(ctx, w, t, live, ctx->first_seed + seed, &res) != 0)
 				break;
 		}
-		if (seed > ctx->seeds)
+		if (seed == ctx->seeds)
 			fill_row(ctx, w, t, &res);
 	}
 	free(live);

@@ -65,6 +65,8 @@ usage(FILE *f)
 		"  --allocator LIST  allocators, comma-separated (default: all)\n"
 		"  --steps N         (a): steps after the fill (default %" PRIu64 ")\n"
 		"  --seeds N         (b): seeds 1..N (default %" PRIu64 ")\n"
+		"  --first-seed S    (b): seeds S..S+N-1 instead, to check figures on seeds\n"
+		"                    nothing was tuned on (default 1)\n"
 		"  --calls N         (c) uniform, random: measured calls (default %" PRIu64 ")\n"
 		"  --rounds N        (c) DSA: measured rounds (default %" PRIu64 ")\n"
 		"  --quick           reduced counts for a smoke run: %" PRIu64 " steps, %" PRIu64
@@ -193,6 +195,7 @@ enum {
 	OPT_SEEDS,
 	OPT_CALLS,
 	OPT_ROUNDS,
+	OPT_FIRST_SEED,
 	OPT_QUICK,
 	OPT_CHECK,
 	OPT_JSON,
@@ -206,6 +209,7 @@ static const struct option long_options[] = {
 	{ "seeds", required_argument, NULL, OPT_SEEDS },
 	{ "calls", required_argument, NULL, OPT_CALLS },
 	{ "rounds", required_argument, NULL, OPT_ROUNDS },
+	{ "first-seed", required_argument, NULL, OPT_FIRST_SEED },
 	{ "quick", no_argument, NULL, OPT_QUICK },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -217,7 +221,7 @@ static const struct option long_options[] = {
 static void
 parse_options(int argc, char **argv, struct bench_ctx *ctx, bool selected[NWORKLOADS])
 {
-	uint64_t steps = 0, seeds = 0, calls = 0, rounds = 0;
+	uint64_t steps = 0, seeds = 0, calls = 0, rounds = 0, first_seed = 1;
 	bool any_workload = false;
 	unsigned int i;
 	int opt;
@@ -243,6 +247,9 @@ parse_options(int argc, char **argv, struct bench_ctx *ctx, bool selected[NWORKL
 			break;
 		case OPT_ROUNDS:
 			rounds = parse_count("rounds", optarg, UINT64_MAX);
+			break;
+		case OPT_FIRST_SEED:
+			first_seed = parse_count("first-seed", optarg, UINT64_MAX - MAX_SEEDS);
 			break;
 		case OPT_QUICK:
 			ctx->quick = true;
@@ -273,6 +280,7 @@ parse_options(int argc, char **argv, struct bench_ctx *ctx, bool selected[NWORKL
 			add_target(ctx, bench_targets[i]);
 	ctx->steps = steps != 0 ? steps : ctx->quick ? QUICK_STEPS : DEFAULT_STEPS;
 	ctx->seeds = seeds != 0 ? seeds : ctx->quick ? QUICK_SEEDS : DEFAULT_SEEDS;
+	ctx->first_seed = first_seed;
 	ctx->calls = calls != 0 ? calls : ctx->quick ? QUICK_CALLS : DEFAULT_CALLS;
 	ctx->rounds = rounds != 0 ? rounds : ctx->quick ? QUICK_ROUNDS : DEFAULT_ROUNDS;
 }
@@ -305,6 +313,7 @@ print_counts(const struct bench_ctx *ctx)
 	} counts[] = {
 		{ "(a) steps", ctx->steps, DEFAULT_STEPS },
 		{ "(b) seeds", ctx->seeds, DEFAULT_SEEDS },
+		{ "(b) first seed", ctx->first_seed, 1 },
 		{ "(c) calls", ctx->calls, DEFAULT_CALLS },
 		{ "(c) DSA rounds", ctx->rounds, DEFAULT_ROUNDS },
 	};
