@@ -78,6 +78,9 @@ test_bad_conf(void)
 	conf = (struct mk_offset_conf){ .size = 4096, .max_nodes = MK_OFFSET_NODES_LIMIT + 1 };
 	CU_ASSERT_PTR_NULL(mk_offset_create(&conf));
 	CU_ASSERT_EQUAL(errno, EINVAL);
+	conf = (struct mk_offset_conf){ .size = 4096, .flags = MK_OFFSET_KEEP_EDGES << 1 };
+	CU_ASSERT_PTR_NULL(mk_offset_create(&conf));
+	CU_ASSERT_EQUAL(errno, EINVAL);
 	CU_ASSERT_PTR_NULL(mk_offset_create(NULL));
 	CU_ASSERT_EQUAL(errno, EINVAL);
 }
@@ -349,14 +352,24 @@ test_place_by_neighbour(void)
 
 /*
  * Once the range is more than half used, in the region at its end: a request of at least half
- * the largest since then takes the region's high end, a smaller one its low end.
+ * the largest since then takes the region's high end, a smaller one its low end. With
+ * MK_OFFSET_KEEP_EDGES the region's free part stays at the range's end.
  */
 static void
 test_place_by_size(void)
 {
-	struct mk_offset *oa = create(1000, 0, 0);
+	struct mk_offset_conf conf = { .size = 1000, .flags = MK_OFFSET_KEEP_EDGES };
+	struct mk_offset *oa = mk_offset_create(&conf);
 	struct mk_offset_alloc first, large, small;
 
+	CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 600, 0, &first), 0);
+	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 300, 0, &large), 0);
+	CU_ASSERT_EQUAL(large.offset, 600);
+	CU_ASSERT_EQUAL(mk_offset_edge_free(oa, MK_OFFSET_HIGH), 100);
+	mk_offset_destroy(oa);
+
+	oa = create(1000, 0, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
 	CU_ASSERT_EQUAL(mk_offset_alloc(oa, 600, 0, &first), 0);
 	CU_ASSERT_EQUAL(first.offset, 0);

@@ -320,7 +320,9 @@ segment_create(struct mk_service *svc, unsigned int i, char *err, size_t errlen)
 		struct mk_allocator_conf ac = {
 			.name = s->name, .size = k + 1 < seg->nb_shards ?
 				share : s->size - share * k,
-			.kind = kind, .offset = { .max_nodes = s->max_nodes },
+			.kind = kind, .offset = { .max_nodes = s->max_nodes,
+				/* shards give and take space at their ends */
+				.flags = seg->nb_shards > 1 ? MK_OFFSET_KEEP_EDGES : 0 },
 			.slab = { .slab_size = s->slab_size },
 			/* every shard's descriptors name the segment's registration */
 			.endpoint = seg->transport.endpoint, .rkey = seg->transport.rkey,

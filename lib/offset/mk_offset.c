@@ -110,6 +110,7 @@ struct mk_offset {
 	uint32_t hist_total;		/* the histogram's weight */
 	uint16_t hist_lo, hist_hi;	/* its lowest and highest bins ever used */
 	uint16_t spread_age;		/* requests since sizes_spread() looked */
+	bool keep_edges;		/* MK_OFFSET_KEEP_EDGES */
 	bool spread;			/* what it saw */
 	uint32_t hist[HIST_BINS];	/* request sizes, 8 bins per power of two, decaying */
 
@@ -327,7 +328,7 @@ mk_offset_create(const struct mk_offset_conf *conf)
 
 	if (conf == NULL || conf->size == 0 || conf->size > MK_OFFSET_SIZE_MAX ||
 	    conf->base > MK_OFFSET_SIZE_MAX - conf->size ||
-	    conf->max_nodes > MK_OFFSET_NODES_LIMIT ||
+	    conf->max_nodes > MK_OFFSET_NODES_LIMIT || (conf->flags & ~MK_OFFSET_KEEP_EDGES) != 0 ||
 	    (conf->max_nodes != 0 && conf->init_nodes > conf->max_nodes)) {
 		errno = EINVAL;
 		return NULL;
@@ -361,6 +362,7 @@ mk_offset_create(const struct mk_offset_conf *conf)
 	oa->unused = NIL;
 	oa->tag = next_tag();
 	oa->spread_age = UINT16_MAX;	/* the first roomy decision looks at the sizes */
+	oa->keep_edges = (conf->flags & MK_OFFSET_KEEP_EDGES) != 0;
 	pool_push_range(oa, 1, oa->pool_size);
 
 	first = pool_take(oa);
@@ -700,10 +702,11 @@ node_insert_after(struct mk_offset *oa, uint32_t prev, uint64_t offset, uint64_t
  *
  * Where the allocation goes in the region decides what lies together, and what the remainder
  * can merge with later. Unaligned requests only (@p may_move); aligned ones take the start.
- * - By size (MK_OFFSET_PLACE_BY_SIZE), in a region at an end of the range or a roomy one (it
- *   keeps room for a recent-maximum request besides this one): requests of at least half the
- *   largest take the high end, smaller ones the low end. An empty range fills from both ends,
- *   large requests together at the top, so that frees leave holes that large requests fit.
+ * - By size (MK_OFFSET_PLACE_BY_SIZE), in a region at an end of the range (unless
+ *   MK_OFFSET_KEEP_EDGES) or a roomy one (it keeps room for a recent-maximum request besides
+ *   this one): requests of at least half the largest take the high end, smaller ones the low
+ *   end. The free end of a range fills from both sides, large requests together at the top,
+ *   so that frees leave holes that large requests fit.
  * - Else, once space is tight (@p tight, MK_OFFSET_PLACE_BY_NEIGHBOUR): the end next to the
  *   region's smaller neighbour, so the remainder sits next to the bigger one and joins a
  *   bigger hole when that one is freed.
@@ -724,9 +727,9 @@ split_tail(struct mk_offset *oa, uint32_t idx, uint64_t size, uint64_t tail, boo
 
 	if (may_move) {
 		uint64_t room = size + oa->req_recent;
+		bool at_end = (n->addr_prev == NIL) | (n->addr_next == NIL);
 		bool by_size = MK_OFFSET_PLACE_BY_SIZE && tight &&
-			((room >= size && size + tail >= room) | (n->addr_prev == NIL) |
-			 (n->addr_next == NIL));
+			((room >= size && size + tail >= room) | (at_end & !oa->keep_edges));
 		uint64_t size_high = -(uint64_t)(size >= oa->req_max - oa->req_max / 2);
 		uint64_t pick = -(uint64_t)by_size, neighbour_high = 0;
 

@@ -53,7 +53,16 @@ struct mk_offset_conf {
 	 * size <= 2^63. A range that gives up or takes in bytes at its ends (mk_offset_cede(),
 	 * mk_offset_adopt()) keeps its offsets: a shard of a segment uses segment offsets. */
 	uint64_t base;
+	uint32_t flags;		/**< MK_OFFSET_KEEP_EDGES or 0 */
 };
+
+/**
+ * Flag of mk_offset_conf: placement keeps free space at the ends of the range where it can.
+ * A region at an end is not split by size (large requests to its high end); the allocation
+ * takes the side away from the end, so what stays free is where mk_offset_cede() can give it
+ * up. For ranges that trade space at their ends (the service's shards).
+ */
+#define MK_OFFSET_KEEP_EDGES	UINT32_C(1)
 
 /** An end of the range, for mk_offset_cede() and mk_offset_adopt(). */
 enum mk_offset_side {

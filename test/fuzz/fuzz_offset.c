@@ -135,7 +135,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t shift, lo, hi;
 
 	/* capacity: 1 .. 2^63 in a few shapes; small pools so that -ENOSPC happens */
-	shift = take(&in, 1) % 64;
+	shift = take(&in, 1);
+	/* the first byte's bit 6 picks edge-keeping placement */
+	conf.flags = (shift & 64) != 0 ? MK_OFFSET_KEEP_EDGES : 0;
+	shift %= 64;
 	conf.size = (take(&in, 2) + 1) << (shift > 48 ? shift - 48 : 0);
 	if (conf.size > MK_OFFSET_SIZE_MAX)
 		conf.size = MK_OFFSET_SIZE_MAX;
