@@ -94,6 +94,12 @@ struct bench_target {
 	void (*figures)(void *st, struct bench_figures *f);
 	/** True when figures() gives used_bytes and reserved_bytes. */
 	bool has_usage;
+	/**
+	 * Not an allocator but a reference: it counts bytes only, as if all free space were one
+	 * region. Its offsets mean nothing, so no live-set scan looks at them; timings of it mean
+	 * nothing, so (a) skips it.
+	 */
+	bool reference;
 };
 
 /** Every target this build has, in the default order; NULL-terminated. */

@@ -95,7 +95,7 @@ bench_verify(struct bench_ctx *ctx, const struct bench_workload *w,
 			return -EFAULT;
 		}
 	}
-	if (!t->segment)
+	if (!t->segment || t->reference)
 		return 0;
 	if (bench_scan_live(recs, n, capacity, &scan) != 0) {
 		bench_fail(ctx, w, t, "%s: no memory to scan the live set", phase);

@@ -232,6 +232,69 @@ static const struct bench_target slab_target = {
 	.has_usage = true,
 };
 
+/* --- ideal: the packing ceiling ----------------------------------------------------------- */
+
+/*
+ * What an allocator that could move live allocations (compaction) would reach: a request
+ * fails only when the free bytes in all fall short of it. No allocator that keeps its offsets
+ * does better on the same requests, so (b) and (c) figures can be set beside it.
+ */
+struct ideal_target {
+	uint64_t capacity;
+	uint64_t used;
+	uint64_t handles;
+};
+
+static void *
+ideal_create(uint64_t capacity, uint64_t max_live)
+{
+	struct ideal_target *it = calloc(1, sizeof(*it));
+
+	(void)max_live;
+	if (it != NULL)
+		it->capacity = capacity;
+	return it;
+}
+
+static int
+ideal_alloc(void *st, uint64_t size, struct bench_rec *out)
+{
+	struct ideal_target *it = st;
+
+	if (size > it->capacity - it->used)
+		return -ENOMEM;
+	it->used += size;
+	out->offset = 0;
+	out->size = size;
+	out->reserved = size;
+	out->handle = ++it->handles;
+	return 0;
+}
+
+static int
+ideal_free(void *st, const struct bench_rec *rec)
+{
+	struct ideal_target *it = st;
+
+	if (rec->size > it->used)
+		return -EINVAL;
+	it->used -= rec->size;
+	return 0;
+}
+
+static const struct bench_target ideal_target = {
+	.name = "ideal",
+	.what = "a reference, not an allocator: fails only when free bytes in all fall short"
+		" (compaction's ceiling; (b) and (c))",
+	.segment = true,
+	.max_size = UINT64_MAX,
+	.create = ideal_create,
+	.alloc = ideal_alloc,
+	.free = ideal_free,
+	.destroy = free,
+	.reference = true,
+};
+
 /* --- heap allocators: no segment, no state ----------------------------------------------- */
 
 /* create() must return non-NULL on success; the heap targets have no state to return. */
@@ -325,6 +388,7 @@ static const struct bench_target rte_malloc_target = {
 const struct bench_target *const bench_targets[] = {
 	&offset_target,
 	&slab_target,
+	&ideal_target,
 	&malloc_target,
 #ifdef MK_BENCH_HAVE_DPDK
 	&rte_malloc_target,
