@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,30 @@ create(uint64_t size, uint32_t init_nodes, uint32_t max_nodes)
 		.max_nodes = max_nodes };
 
 	return mk_offset_create(&conf);
+}
+
+/*
+ * Requests in 16 sizes from 1000 up by about half powers of two, 8 times each: spread sizes,
+ * once the range is tight (placement records requests only then). With @p room each is
+ * allocated and freed; without, the range is full and each fails, seen all the same.
+ */
+static void
+see_spread_sizes(struct mk_offset *oa, bool room)
+{
+	struct mk_offset_alloc a;
+	unsigned int i, k;
+
+	for (i = 0; i < 8; i++)
+		for (k = 0; k < 16; k++) {
+			uint64_t size = (UINT64_C(1000) << (k / 2)) * (k % 2 ? 3 : 2) / 2;
+
+			if (!room) {
+				CU_ASSERT_EQUAL(mk_offset_alloc(oa, size, 0, &a), -ENOMEM);
+				continue;
+			}
+			CU_ASSERT_EQUAL(mk_offset_alloc(oa, size, 0, &a), 0);
+			CU_ASSERT_EQUAL(mk_offset_free(oa, &a), 0);
+		}
 }
 
 static void
@@ -286,16 +311,18 @@ test_never_misses_a_fit(void)
 /*
  * Two holes in one bin, the looser one freed last so that it heads the bin's list: a request
  * that both hold takes the head while the range is less than half used, and the tighter hole
- * once it is more than half used (MK_OFFSET_TIGHT_SHIFT 1).
+ * once it is more than half used (MK_OFFSET_TIGHT_SHIFT 1) and request sizes are spread; with
+ * one size only, the head again.
  */
 static void
 test_tight_best_fit(void)
 {
 	const uint64_t tight = 1030, loose = 1080;	/* both in the bin [1024, 1088) */
-	unsigned int full;
+	unsigned int c;
 
-	for (full = 0; full < 2; full++) {
-		struct mk_offset_alloc a, b, sep[2], filler, got;
+	/* cases: under half used; full, sizes spread; full, one size only */
+	for (c = 0; c < 3; c++) {
+		struct mk_offset_alloc a, b, sep[2], filler, got, *want = c == 1 ? &a : &b;
 		uint64_t cap = 4 * (tight + loose + 2);
 		struct mk_offset *oa = create(cap, 0, 0);
 
@@ -305,14 +332,16 @@ test_tight_best_fit(void)
 		CU_ASSERT_EQUAL(mk_offset_alloc(oa, loose, 0, &b), 0);
 		CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1, 0, &sep[1]), 0);
 		/* the rest of the range: all of it, or a hole that keeps use under half */
-		CU_ASSERT_EQUAL(mk_offset_alloc(oa, full ? cap - tight - loose - 2 :
+		CU_ASSERT_EQUAL(mk_offset_alloc(oa, c != 0 ? cap - tight - loose - 2 :
 			cap / 2 - tight - loose - 2 - 1100, 0, &filler), 0);
+		if (c == 1)
+			see_spread_sizes(oa, false);
 		CU_ASSERT_EQUAL(mk_offset_free(oa, &a), 0);
 		CU_ASSERT_EQUAL(mk_offset_free(oa, &b), 0);
 		CU_ASSERT_EQUAL(mk_offset_alloc(oa, 1025, 0, &got), 0);
 		/* in the hole expected (where in it is test_place_by_neighbour's business) */
-		CU_ASSERT(got.offset >= (full ? a : b).offset &&
-			got.offset + got.size <= (full ? a : b).offset + (full ? a : b).size);
+		CU_ASSERT(got.offset >= want->offset &&
+			got.offset + got.size <= want->offset + want->size);
 		CU_ASSERT_EQUAL(mk_offset_check(oa), 0);
 		mk_offset_destroy(oa);
 	}
@@ -395,7 +424,7 @@ test_place_by_size(void)
 static void
 test_roomy_placement(void)
 {
-	enum { HOLES = 12, ROUNDS = 8, SPREAD = 16 };
+	enum { HOLES = 12 };
 	const uint64_t h = 1000000, f = 150000, want = 100000, fill = 250000;
 	unsigned int freed;
 
@@ -404,7 +433,7 @@ test_roomy_placement(void)
 		struct mk_offset *oa = create(40 * h, 0, 0);
 		struct mk_offset_report r;
 		struct mk_offset_stats st;
-		unsigned int i, k, in_h = 0;
+		unsigned int i, in_h = 0;
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(oa);
 		/* the holes to be, in order from the range's start (it is less than half used) */
@@ -418,14 +447,7 @@ test_roomy_placement(void)
 		/* past half full, in pieces no larger than the holes */
 		for (i = 0; i < 40; i++)
 			CU_ASSERT_EQUAL(mk_offset_alloc(oa, fill, 0, &a), 0);
-		/* sizes from 1000 up by about half powers of two, seen a few times each */
-		for (i = 0; i < ROUNDS; i++)
-			for (k = 0; k < SPREAD; k++) {
-				uint64_t size = (UINT64_C(1000) << (k / 2)) * (k % 2 ? 3 : 2) / 2;
-
-				CU_ASSERT_EQUAL(mk_offset_alloc(oa, size, 0, &a), 0);
-				CU_ASSERT_EQUAL(mk_offset_free(oa, &a), 0);
-			}
+		see_spread_sizes(oa, true);
 		/* the rest, in the same pieces, then what is left whole */
 		while (mk_offset_alloc(oa, fill, 0, &a) == 0)
 			;

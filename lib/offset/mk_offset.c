@@ -609,12 +609,13 @@ roomy_region(const struct mk_offset *oa, uint64_t least)
 }
 
 /*
- * Roomy placement, once space is tight and request sizes are spread: a request whose best fit
- * would leave a middling remainder (at least 1/32 of the largest request) goes instead to the
- * smallest region that keeps room for another recent-maximum request, as long as at least
- * MK_OFFSET_ROOMY_COUNT such regions exist. Best fit scatters remainders too small for most
- * requests and too big to leave; while large regions are plentiful, keeping remainders
- * large wastes less in the end (fill/refill U2 0.9851 -> 0.990 in simulation).
+ * Roomy placement (search() calls it once space is tight and request sizes are spread): a
+ * request whose best fit would leave a middling remainder (at least 1/32 of the largest
+ * request) goes instead to the smallest region that keeps room for another recent-maximum
+ * request, as long as at least MK_OFFSET_ROOMY_COUNT such regions exist. Best fit scatters
+ * remainders too small for most requests and too big to leave; while large regions are
+ * plentiful, keeping remainders large wastes less in the end (fill/refill U2 0.9851 -> 0.990
+ * in simulation).
  */
 static __attribute__((noinline)) uint32_t
 prefer_roomy(struct mk_offset *oa, uint32_t best, uint64_t size)
@@ -623,7 +624,7 @@ prefer_roomy(struct mk_offset *oa, uint32_t best, uint64_t size)
 	uint32_t roomy;
 
 	if (best == NIL || oa->nodes[best].size - size < oa->req_max >> MK_OFFSET_ROOMY_REM_SHIFT ||
-	    least < size || !sizes_spread(oa))
+	    least < size)
 		return best;
 	roomy = roomy_region(oa, least);
 	if (roomy == NIL)
@@ -636,8 +637,9 @@ prefer_roomy(struct mk_offset *oa, uint32_t best, uint64_t size)
  * Where a request goes. Without alignment, while space is plentiful: the newest region of its
  * own bin if it holds the request (the tightest fit at hand; the sentinel's size 0 never holds
  * one), else the head of the smallest larger bin, chosen without a branch; else the exact walk
- * of the own bin. Once MK_OFFSET_TIGHT_SHIFT says space is tight: the smallest that fits of
- * the first few regions of the own bin, else of the smallest larger bin, else the walk. With
+ * of the own bin. Once MK_OFFSET_TIGHT_SHIFT says space is tight and request sizes are spread
+ * (sizes_spread()): the smallest that fits of the first few regions of the own bin, else of
+ * the smallest larger bin, else the walk; then prefer_roomy() may choose another. With
  * an alignment: the first few regions of the own bin, the head of the smallest larger bin if
  * it holds the request once aligned, the head of the smallest bin that holds
  * size + align - 1 for sure, else the exact walk.
@@ -651,7 +653,12 @@ search(struct mk_offset *oa, uint64_t size, uint64_t mask)
 	uint32_t idx;
 
 	if (mask == 0) {
-		if (space_tight(oa)) {
+		/*
+		 * When requests come in a few sizes (a KV cache's), the first region that holds
+		 * one serves as well as the tightest, and a look at several costs a cache miss
+		 * each in a large pool: only spread sizes get the harder look.
+		 */
+		if (space_tight(oa) && sizes_spread(oa)) {
 			idx = search_tight(oa, size);
 			return MK_OFFSET_ROOMY ? prefer_roomy(oa, idx, size) : idx;
 		}
