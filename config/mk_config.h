@@ -36,12 +36,14 @@
 #define MK_OFFSET_BIN_SCAN		8
 #endif
 /**
- * When the search looks harder: once used bytes reach capacity - capacity >> this, an
- * unaligned request takes the smallest region that holds it among the first
- * MK_OFFSET_BIN_SCAN of its own bin (else of the smallest larger bin) instead of a bin's
- * head. That is exact best fit in nearly every case: fill/refill U2 0.9836 -> 0.9851,
- * Mooncake random 0.8680 -> 0.8685, DSA unchanged. 1: from half full, so churn (a third
- * full) keeps the O(1) head probe that costs no loop; the scan costs up to 16 node loads.
+ * When the search looks harder: once used bytes reach capacity - capacity >> this (and
+ * request sizes are spread, see MK_OFFSET_ROOMY_DIVERSE), an unaligned request takes the
+ * smallest region that holds it among the first MK_OFFSET_BIN_SCAN of its own bin (else of
+ * the smallest larger bin) instead of a bin's head. That is exact best fit in nearly every
+ * case: fill/refill U2 0.9836 -> 0.9851, Mooncake random 0.8680 -> 0.8685, DSA unchanged.
+ * The placement rules below apply from the same point, and requests are recorded for them
+ * only from then. 1: from half full, so churn (a third full) keeps the O(1) head probe that
+ * costs no loop; the scan costs up to 16 node loads.
  */
 #ifndef MK_OFFSET_TIGHT_SHIFT
 #define MK_OFFSET_TIGHT_SHIFT		1
