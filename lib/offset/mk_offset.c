@@ -1180,6 +1180,29 @@ check_bins(const struct mk_offset *oa)
 	return 0;
 }
 
+/* The record of requests that placement reads (see "sizes seen"). */
+static int
+check_requests(const struct mk_offset *oa)
+{
+	uint64_t total = 0;
+	unsigned int b;
+
+	CHECK(oa->req_recent <= oa->req_max, "recent maximum request %" PRIu64 " above the"
+		" largest %" PRIu64, oa->req_recent, oa->req_max);
+	CHECK(oa->hist_total < HIST_HALVE, "histogram weight %u not halved", oa->hist_total);
+	CHECK(oa->hist_total == 0 || (oa->hist_lo <= oa->hist_hi && oa->hist_hi < HIST_BINS),
+		"histogram bins [%u, %u]", oa->hist_lo, oa->hist_hi);
+	for (b = 0; b < HIST_BINS; b++) {
+		CHECK(oa->hist[b] == 0 || (oa->hist_total != 0 && b >= oa->hist_lo &&
+			b <= oa->hist_hi), "histogram bin %u holds weight outside [%u, %u]", b,
+			oa->hist_lo, oa->hist_hi);
+		total += oa->hist[b];
+	}
+	CHECK(total == oa->hist_total, "histogram holds %" PRIu64 ", its total says %u", total,
+		oa->hist_total);
+	return 0;
+}
+
 int
 mk_offset_check(const struct mk_offset *oa)
 {
@@ -1191,6 +1214,9 @@ mk_offset_check(const struct mk_offset *oa)
 	CHECK(oa->pool_size - 1 <= oa->max_nodes && oa->max_nodes <= MK_OFFSET_NODES_LIMIT,
 		"pool of %u nodes, limit %u", oa->pool_size - 1, oa->max_nodes);
 	rc = check_address_list(oa, &free_count, &used_count);
+	if (rc != 0)
+		return rc;
+	rc = check_requests(oa);
 	if (rc != 0)
 		return rc;
 	rc = check_bins(oa);
