@@ -163,6 +163,13 @@ node_is_free(const struct mk_offset *oa, uint32_t idx)
 	return (oa->nodes[idx].bin_prev < MARK_UNUSED) & (idx != NIL);
 }
 
+/* Whether node @p n is handed out. */
+static inline bool
+node_is_used(const struct node *n)
+{
+	return n->bin_prev == MARK_USED;
+}
+
 /*
  * The first non-empty bin at or above b (b <= BIN_COUNT), or a slot >= BIN_COUNT whose head
  * is NIL. Written without branches: which bin holds a request is data, not a pattern that a
@@ -637,7 +644,7 @@ prefer_roomy(struct mk_offset *oa, uint32_t best, uint64_t size)
  * Where a request goes. Without alignment, while space is plentiful: the newest region of its
  * own bin if it holds the request (the tightest fit at hand; the sentinel's size 0 never holds
  * one), else the head of the smallest larger bin, chosen without a branch; else the exact walk
- * of the own bin. Once MK_OFFSET_TIGHT_SHIFT says space is tight and request sizes are spread
+ * of the own bin. Once space is tight (@p tight: space_tight()) and request sizes are spread
  * (sizes_spread()): the smallest that fits of the first few regions of the own bin, else of
  * the smallest larger bin, else the walk; then prefer_roomy() may choose another. With
  * an alignment: the first few regions of the own bin, the head of the smallest larger bin if
@@ -645,7 +652,7 @@ prefer_roomy(struct mk_offset *oa, uint32_t best, uint64_t size)
  * size + align - 1 for sure, else the exact walk.
  */
 static inline uint32_t
-search(struct mk_offset *oa, uint64_t size, uint64_t mask)
+search(struct mk_offset *oa, uint64_t size, uint64_t mask, bool tight)
 {
 	unsigned int own = bin_of(size), sure, b;
 	uint32_t own_head = oa->bin_head[own];
@@ -658,7 +665,7 @@ search(struct mk_offset *oa, uint64_t size, uint64_t mask)
 		 * one serves as well as the tightest, and a look at several costs a cache miss
 		 * each in a large pool: only spread sizes get the harder look.
 		 */
-		if (space_tight(oa) && sizes_spread(oa)) {
+		if (tight && sizes_spread(oa)) {
 			idx = search_tight(oa, size);
 			return MK_OFFSET_ROOMY ? prefer_roomy(oa, idx, size) : idx;
 		}
@@ -764,15 +771,19 @@ split_tail(struct mk_offset *oa, uint32_t idx, uint64_t size, uint64_t tail, boo
 static inline __attribute__((always_inline)) int
 alloc_masked(struct mk_offset *oa, uint64_t size, uint64_t mask, struct mk_offset_alloc *out)
 {
+	/* once, for the search and the split: nothing below changes it before the split */
+	bool tight = space_tight(oa);
 	uint64_t pad, tail;
 	uint32_t idx, used;
 	struct node *n;
 	int rc;
 
+	if (tight)
+		requests_see(oa, size);
 	if (size > oa->capacity - oa->used_bytes)
 		return -ENOMEM;
 
-	idx = search(oa, size, mask);
+	idx = search(oa, size, mask, tight);
 	if (idx == NIL)
 		return -ENOMEM;
 	pad = align_pad(oa->nodes[idx].offset, mask);
@@ -794,7 +805,7 @@ alloc_masked(struct mk_offset *oa, uint64_t size, uint64_t mask, struct mk_offse
 		bin_insert(oa, idx);
 	}
 	if (tail != 0)
-		used = split_tail(oa, used, size, tail, mask == 0, space_tight(oa));
+		used = split_tail(oa, used, size, tail, mask == 0, tight);
 	n = &oa->nodes[used];
 	n->size = size;
 	n->bin_prev = MARK_USED;
@@ -815,8 +826,6 @@ mk_offset_alloc(struct mk_offset *oa, uint64_t size, uint64_t align, struct mk_o
 	if (oa == NULL || out == NULL || size == 0 || align > MK_OFFSET_ALIGN_MAX ||
 	    (align & (align - 1)) != 0)
 		return -EINVAL;
-	if (space_tight(oa))
-		requests_see(oa, size);
 	/* the unaligned case gets its own copy, compiled knowing that there is no pad */
 	if (align <= 1)
 		return alloc_masked(oa, size, 0, out);
@@ -833,8 +842,7 @@ handle_node(const struct mk_offset *oa, const struct mk_offset_alloc *a)
 	if ((a->handle >> HANDLE_TAG_SHIFT) != oa->tag || idx >= oa->pool_size)
 		return NIL;
 	n = &oa->nodes[idx];
-	if (n->bin_prev != MARK_USED ||
-	    n->bin_next != ((a->handle >> HANDLE_IDX_BITS) & HANDLE_GEN_MASK) ||
+	if (!node_is_used(n) || n->bin_next != ((a->handle >> HANDLE_IDX_BITS) & HANDLE_GEN_MASK) ||
 	    n->offset != a->offset || n->size != a->size)
 		return NIL;
 	return (uint32_t)idx;
@@ -1052,7 +1060,7 @@ mk_offset_walk(const struct mk_offset *oa, int (*fn)(const struct mk_offset_allo
 		const struct node *n = &oa->nodes[idx];
 		struct mk_offset_alloc a;
 
-		if (n->bin_prev != MARK_USED)
+		if (!node_is_used(n))
 			continue;
 		a.offset = n->offset;
 		a.size = n->size;
@@ -1095,7 +1103,7 @@ check_address_list(const struct mk_offset *oa, uint64_t *free_count, uint64_t *u
 		CHECK(++steps < oa->pool_size, "address list has a cycle");
 		CHECK(n->addr_prev == prev, "node %u: addr_prev %u, expected %u", idx,
 			n->addr_prev, prev);
-		CHECK(node_is_free(oa, idx) || n->bin_prev == MARK_USED,
+		CHECK(node_is_free(oa, idx) || node_is_used(n),
 			"node %u in the address list is neither free nor used (mark %#x)", idx,
 			n->bin_prev);
 		CHECK(n->offset == end, "node %u starts at %" PRIu64 ", expected %" PRIu64, idx,
@@ -1103,7 +1111,7 @@ check_address_list(const struct mk_offset *oa, uint64_t *free_count, uint64_t *u
 		CHECK(n->size > 0 && n->size <= oa->base + oa->capacity - end,
 			"node %u: size %" PRIu64 " at %" PRIu64 " runs past capacity", idx,
 			n->size, n->offset);
-		CHECK(n->bin_prev != MARK_USED || n->bin_next <= HANDLE_GEN_MASK,
+		CHECK(!node_is_used(n) || n->bin_next <= HANDLE_GEN_MASK,
 			"node %u: generation %u too wide", idx, n->bin_next);
 		if (node_is_free(oa, idx)) {
 			CHECK(!prev_free, "free nodes %u and %u are adjacent, not merged", prev, idx);
